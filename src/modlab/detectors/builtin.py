@@ -1,0 +1,3 @@
+"""Imports every built-in detector module so each registers itself."""
+
+from modlab.detectors import email, url  # noqa: F401

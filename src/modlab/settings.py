@@ -1,0 +1,89 @@
+"""One typed settings object for the whole product (env vars prefixed ``MODLAB_``)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+def _default_data_dir() -> Path:
+    # A source checkout keeps its state beside the code (./var); an installed
+    # package falls back to the user's data directory.
+    if (REPO_ROOT / "pyproject.toml").exists():
+        return REPO_ROOT / "var"
+    return Path.home() / ".local" / "share" / "modlab"
+
+
+def _default_shared_dir() -> Path:
+    return REPO_ROOT.parent / "shared"
+
+
+class Settings(BaseSettings):
+    """Everything configurable, with embedded defaults that work on a fresh machine."""
+
+    model_config = SettingsConfigDict(env_prefix="MODLAB_", env_file=".env", extra="ignore")
+
+    data_dir: Path = Field(default_factory=_default_data_dir)
+    shared_dir: Path = Field(default_factory=_default_shared_dir)
+    database_url: str | None = None
+    mlflow_tracking_uri: str | None = None
+    mlflow_artifact_root: Path = Field(default_factory=lambda: REPO_ROOT / "mlruns")
+    mlflow_host: str = "127.0.0.1"
+    mlflow_port: int = 5000
+
+    host: str = "127.0.0.1"
+    port: int = 3000
+    admin_key: SecretStr | None = None
+    max_text_chars: int = 10_000
+
+    # Rate limiting: off by default for self-hosting; the hosted preset is 10 req / 10 s.
+    rate_limit_requests: int = 0
+    rate_limit_window_s: float = 10.0
+
+    default_region: str = "US"
+    # Languages lingua loads; restricting them cuts memory ~8x and start-up ~15x.
+    languages: list[str] = Field(
+        default_factory=lambda: [
+            "en", "es", "fr", "de", "it", "pt", "nl", "sv", "da", "no", "fi", "pl",
+            "cs", "hu", "tr", "ru", "ar", "fa", "hi", "ja", "ko", "zh",
+        ]
+    )
+
+    # Argilla (annotation UI) and OpenAI-compatible LLM endpoint for auto-labelling.
+    argilla_url: str = "http://127.0.0.1:6900"
+    argilla_api_key: SecretStr = SecretStr("modlab.apikey.local-dev-only")
+    argilla_password: SecretStr = SecretStr("modlab-admin-password")
+    llm_base_url: str | None = None
+    llm_api_key: SecretStr | None = None
+    llm_model: str = "default"
+
+    @field_validator("languages", mode="before")
+    @classmethod
+    def _split_languages(cls, value: object) -> object:
+        if isinstance(value, str) and not value.lstrip().startswith("["):
+            return [v.strip() for v in value.split(",") if v.strip()]
+        return value
+
+    @property
+    def database(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir / 'modlab.db'}"
+
+    @property
+    def tracking_uri(self) -> str:
+        # Always explicit: MLflow 3.17 refuses a bare ./mlruns file store.
+        return self.mlflow_tracking_uri or f"sqlite:///{self.data_dir / 'mlflow.db'}"
+
+    def ensure_dirs(self) -> None:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.mlflow_artifact_root.mkdir(parents=True, exist_ok=True)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings (tests call ``get_settings.cache_clear()`` after env changes)."""
+    return Settings()
