@@ -1,0 +1,225 @@
+"""The ``modlab`` command line: projects, the service, MLflow, health checks."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from modlab.settings import get_settings
+
+app = typer.Typer(
+    help="modlab: self-hosted text moderation and its ML workbench.", no_args_is_help=True
+)
+projects_app = typer.Typer(
+    help="Create and manage projects and their API keys.", no_args_is_help=True
+)
+mlflow_app = typer.Typer(help="The MLflow tracking server.", no_args_is_help=True)
+app.add_typer(projects_app, name="projects")
+app.add_typer(mlflow_app, name="mlflow")
+
+
+def _store():
+    from modlab.projects import ProjectStore
+    from modlab.storage.db import get_database
+
+    return ProjectStore(get_database())
+
+
+def _fail(message: str) -> None:
+    typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
+    raise typer.Exit(code=1)
+
+
+def _load_json(text: str | None, path: Path | None, what: str) -> dict | None:
+    if text is None and path is None:
+        return None
+    try:
+        raw = path.read_text() if path is not None else text
+        data = json.loads(raw)
+    except (OSError, json.JSONDecodeError) as exc:
+        _fail(f"{what} is not valid JSON: {exc}")
+    if not isinstance(data, dict):
+        _fail(f"{what} must be a JSON object")
+    return data
+
+
+@projects_app.command("create")
+def projects_create(
+    name: str,
+    filter_json: Annotated[str | None, typer.Option("--filter", help="filter as JSON")] = None,
+    filter_file: Annotated[Path | None, typer.Option(help="filter JSON file")] = None,
+) -> None:
+    """Create a project and print its API key (shown only this once)."""
+    from modlab.projects import FilterError, ProjectError
+
+    flt = _load_json(filter_json, filter_file, "filter")
+    try:
+        project, key = _store().create(name, flt)
+    except (FilterError, ProjectError) as exc:
+        _fail(str(exc))
+    typer.echo(f"project: {project.name} ({project.id})")
+    typer.echo(f"api key: {key}")
+    typer.secho("Store the key now: it is not shown again.", fg=typer.colors.YELLOW, err=True)
+
+
+@projects_app.command("list")
+def projects_list(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """List projects (keys are shown masked)."""
+    projects = _store().list()
+    if as_json:
+        typer.echo(json.dumps([p.public() for p in projects], indent=2))
+        return
+    if not projects:
+        typer.echo("no projects yet: modlab projects create NAME")
+    for p in projects:
+        enabled = ",".join(k for k, v in p.filter.items() if v.get("enabled", True)) or "-"
+        typer.echo(f"{p.id}  {p.name:<24} key {p.public()['apiKey']}  models {enabled}")
+
+
+@projects_app.command("show")
+def projects_show(project: str) -> None:
+    """Show one project (by id or name) as JSON."""
+    from modlab.projects import ProjectNotFound
+
+    try:
+        typer.echo(json.dumps(_store().get(project).public(), indent=2))
+    except ProjectNotFound as exc:
+        _fail(str(exc))
+
+
+@projects_app.command("rotate-key")
+def projects_rotate_key(project: str) -> None:
+    """Revoke a project's key and print a new one."""
+    from modlab.projects import ProjectError
+
+    try:
+        key = _store().rotate_key(project)
+    except ProjectError as exc:
+        _fail(str(exc))
+    typer.echo(f"api key: {key}")
+
+
+@projects_app.command("set-filter")
+def projects_set_filter(
+    project: str,
+    filter_json: Annotated[str | None, typer.Argument(help="filter (or a patch) as JSON")] = None,
+    filter_file: Annotated[Path | None, typer.Option(help="filter JSON file")] = None,
+    replace: Annotated[
+        bool, typer.Option(help="replace the whole filter instead of patching")
+    ] = False,
+) -> None:
+    """Patch (or replace) a project's filter, e.g. '{"profanity": {"mode": "SUSPICIOUS"}}'."""
+    from modlab.projects import FilterError, ProjectError
+
+    patch = _load_json(filter_json, filter_file, "filter")
+    if patch is None:
+        _fail("give the filter as an argument or with --filter-file")
+    try:
+        updated = _store().update(project, filter_patch=patch, replace_filter=replace)
+    except (FilterError, ProjectError) as exc:
+        _fail(str(exc))
+    typer.echo(json.dumps(updated.filter, indent=2))
+
+
+@projects_app.command("set-rate-limit")
+def projects_set_rate_limit(
+    project: str,
+    requests: Annotated[int, typer.Argument(help="requests per window; 0 = unlimited")],
+    window: Annotated[float, typer.Option(help="window in seconds")] = 10.0,
+) -> None:
+    """Set a project's rate limit (the hosted preset is 10 requests / 10 s)."""
+    from modlab.projects import ProjectError
+
+    if requests < 0 or window <= 0:
+        _fail("requests must be >= 0 and window > 0")
+    try:
+        _store().update(project, rate_limit=(requests, window))
+    except ProjectError as exc:
+        _fail(str(exc))
+    typer.echo(f"rate limit: {requests} requests / {window:g} s")
+
+
+@mlflow_app.command("up")
+def mlflow_up() -> None:
+    """Start the MLflow tracking server in the background."""
+    from modlab.ops import mlflow_server
+
+    typer.echo(f"MLflow at {mlflow_server.start()}")
+
+
+@mlflow_app.command("down")
+def mlflow_down() -> None:
+    """Stop the MLflow tracking server."""
+    from modlab.ops import mlflow_server
+
+    typer.echo("stopped" if mlflow_server.stop() else "not running")
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option()] = None,
+    port: Annotated[int | None, typer.Option()] = None,
+    with_mlflow: Annotated[bool, typer.Option("--mlflow/--no-mlflow")] = True,
+) -> None:
+    """Run the moderation service (BentoML) in the foreground, with MLflow beside it."""
+    settings = get_settings()
+    settings.ensure_dirs()
+    from modlab.storage.db import get_database
+
+    get_database(settings.database)  # migrate before the workers start
+    if with_mlflow:
+        from modlab.ops import mlflow_server
+
+        typer.echo(f"MLflow tracking UI: {mlflow_server.start(settings)}")
+    env = {
+        **os.environ,
+        "BENTOML_DO_NOT_TRACK": "true",
+        "BENTOML_HOME": str(settings.data_dir / "bentoml"),
+        "HF_HUB_OFFLINE": "1",
+    }
+    argv = [
+        str(Path(sys.executable).with_name("bentoml")),
+        "serve",
+        "modlab.serving.service:Modlab",
+        "--host",
+        host or settings.host,
+        "--port",
+        str(port or settings.port),
+    ]
+    typer.echo(f"modlab service: http://{host or settings.host}:{port or settings.port}")
+    raise typer.Exit(subprocess.call(argv, env=env))
+
+
+@app.command()
+def doctor() -> None:
+    """Check every component; exit 1 when a required one is missing."""
+    from modlab.ops.doctor import run_checks
+
+    checks = run_checks()
+    for c in checks:
+        mark = (
+            typer.style("ok  ", fg=typer.colors.GREEN)
+            if c.ok
+            else typer.style("FAIL", fg=typer.colors.RED)
+        )
+        typer.echo(f"{mark} {c.name:<22} {c.detail}")
+        if not c.ok and c.fix:
+            typer.echo(f"     fix: {c.fix}")
+    required = [
+        c for c in checks if c.name.startswith("package") or c.name in ("database", "detectors")
+    ]
+    raise typer.Exit(0 if all(c.ok for c in required) else 1)
+
+
+def main() -> None:  # pragma: no cover - console entry point
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

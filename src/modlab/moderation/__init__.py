@@ -1,0 +1,1 @@
+"""Moderation: apply a project filter to text, and log the request."""

@@ -1,0 +1,1 @@
+"""Operating modlab's processes: MLflow, the service, health checks."""

@@ -1,0 +1,1 @@
+"""The HTTP service (BentoML) and its API routes."""

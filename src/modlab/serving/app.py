@@ -1,0 +1,283 @@
+"""The HTTP API (FastAPI, mounted into the BentoML service). Routes stay thin."""
+
+
+import secrets
+from typing import Annotated, Any
+
+from fastapi import Depends, FastAPI, Request, Response
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from modlab.analyzers.registry import AnalyzerUnavailable
+from modlab.detectors import DetectorOptions
+from modlab.moderation.log import new_request_id, now_ms
+from modlab.moderation.pipeline import moderate, run_analyzer
+from modlab.projects import FilterError, ProjectError, ProjectNotFound, ProjectView
+from modlab.serving.errors import ApiError, error_response, install_error_handlers
+from modlab.serving.runtime import Runtime
+
+MAX_BODY_BYTES = 1_000_000
+
+
+class Caller(BaseModel):
+    """Who is calling: a project (by its key) or the admin."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+    project: ProjectView | None = None
+    admin: bool = False
+
+
+class ModerationRequest(BaseModel):
+    value: str
+    contextId: str | None = Field(default=None, max_length=200)
+    authorId: str | None = Field(default=None, max_length=200)
+    metadata: dict[str, Any] | None = None
+    doNotStore: bool = False
+
+
+class AnalyzeRequest(BaseModel):
+    value: str
+
+
+class BatchAnalyzeRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    values: list[str] = Field(min_length=1, max_length=256)
+    models: list[str] = Field(min_length=1, max_length=32)
+
+
+class ProjectUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str | None = None
+    filter: dict[str, Any] | None = None
+
+
+class ProjectCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str
+    filter: dict[str, Any] | None = None
+
+
+def create_app(runtime: Runtime) -> FastAPI:
+    app = FastAPI(title="modlab", version="0.1.0", docs_url="/docs", redoc_url=None)
+    app.state.runtime = runtime
+    install_error_handlers(app)
+    settings = runtime.settings
+
+    @app.middleware("http")
+    async def request_id_and_size(request: Request, call_next):
+        rid = request.headers.get("x-request-id") or new_request_id()
+        length = request.headers.get("content-length")
+        if length and length.isdigit() and int(length) > MAX_BODY_BYTES:
+            resp = error_response(413, f"request body over {MAX_BODY_BYTES} bytes")
+        else:
+            request.state.request_id = rid
+            resp = await call_next(request)
+        resp.headers["x-request-id"] = rid
+        return resp
+
+    def caller(request: Request) -> Caller:
+        header = request.headers.get("authorization", "")
+        scheme, _, key = header.partition(" ")
+        key = key.strip()
+        if scheme.lower() != "bearer" or not key:
+            raise ApiError(401, "missing API key: send 'Authorization: Bearer <key>'")
+        admin = settings.admin_key.get_secret_value() if settings.admin_key else None
+        if admin and secrets.compare_digest(key.encode(), admin.encode()):
+            return Caller(admin=True)
+        project = runtime.projects.authenticate(key)
+        if project is None:
+            raise ApiError(401, "invalid API key")
+        limit = project.rate_limit_requests
+        window = project.rate_limit_window_s
+        if limit is None:
+            limit, window = settings.rate_limit_requests, settings.rate_limit_window_s
+        wait = runtime.limiter.check(project.id, limit, window or 10.0)
+        if wait is not None:
+            retry = max(1, int(wait + 0.999))
+            raise ApiError(
+                429,
+                f"rate limit of {limit} requests per {window:g} s exceeded",
+                headers={"Retry-After": str(retry)},
+            )
+        return Caller(project=project)
+
+    CallerDep = Annotated[Caller, Depends(caller)]
+
+    def project_of(who: Caller) -> ProjectView:
+        if who.project is None:
+            raise ApiError(403, "this route needs a project key, not the admin key")
+        return who.project
+
+    def check_length(value: str, field: str = "value") -> None:
+        if len(value) > settings.max_text_chars:
+            raise ApiError(
+                413, f"{field} has {len(value)} characters; the limit is {settings.max_text_chars}"
+            )
+
+    def options_for(project: ProjectView) -> DetectorOptions:
+        return DetectorOptions(
+            region=project.settings.get("region", settings.default_region),
+            languages=tuple(project.settings.get("languages", ["en"])),
+        )
+
+    def known_models() -> set[str]:
+        return set()
+
+    @app.get("/api/v1/auth")
+    def auth(who: CallerDep) -> dict:
+        name = who.project.name if who.project else "admin"
+        return {"status": "success", "message": "Valid API key", "project": name}
+
+    @app.get("/api/v1/account")
+    def account(who: CallerDep) -> dict:
+        project = project_of(who)
+        _, units = runtime.requests.usage(project.id)
+        return {
+            "id": project.id,
+            "created_at": project.created_at.isoformat(),
+            "plan": "self-hosted",
+            "paid_plan_name": "self-hosted",
+            "text_api_quota": None,
+            "text_api_usage_this_month": units,
+            "current_project": {"name": project.name},
+        }
+
+    @app.get("/api/v1/projects")
+    def list_projects(who: CallerDep) -> dict:
+        items = runtime.projects.list() if who.admin else [project_of(who)]
+        return {"status": "success", "projects": [p.public() for p in items]}
+
+    @app.post("/api/v1/projects")
+    def create_project(body: ProjectCreate, who: CallerDep) -> JSONResponse:
+        if not who.admin:
+            raise ApiError(403, "creating projects needs the admin key")
+        try:
+            project, key = runtime.projects.create(body.name, body.filter, known_models())
+        except FilterError as exc:
+            raise ApiError(400, str(exc)) from None
+        except ProjectError as exc:
+            raise ApiError(400, str(exc)) from None
+        return JSONResponse({**project.public(), "apiKey": key}, status_code=201)
+
+    def visible_project(project_id: str, who: Caller) -> ProjectView:
+        if who.admin:
+            try:
+                return runtime.projects.get(project_id)
+            except ProjectNotFound:
+                raise ApiError(404, f"no project {project_id!r}") from None
+        own = project_of(who)
+        if project_id not in (own.id, own.name):
+            raise ApiError(404, f"no project {project_id!r} for this key")
+        return runtime.projects.get(own.id)
+
+    @app.get("/api/v1/projects/{project_id}")
+    def get_project(project_id: str, who: CallerDep) -> dict:
+        return visible_project(project_id, who).public()
+
+    @app.post("/api/v1/projects/{project_id}")
+    def update_project(project_id: str, body: ProjectUpdate, who: CallerDep) -> dict:
+        project = visible_project(project_id, who)
+        try:
+            updated = runtime.projects.update(
+                project.id, name=body.name, filter_patch=body.filter, known_models=known_models()
+            )
+        except FilterError as exc:
+            raise ApiError(400, str(exc)) from None
+        except ProjectError as exc:
+            raise ApiError(400, str(exc)) from None
+        return updated.public()
+
+    @app.post("/api/v1/moderation/text")
+    def moderate_text(body: ModerationRequest, who: CallerDep, request: Request) -> dict:
+        project = project_of(who)
+        check_length(body.value)
+        result = moderate(body.value, project.filter, options_for(project))
+        rid, ts = new_request_id(), now_ms()
+        if not body.doNotStore:
+            runtime.requests.record(
+                request_id=rid,
+                timestamp=ts,
+                project_id=project.id,
+                value=body.value,
+                content=result.body["content"],
+                flagged=result.flagged,
+                data_found=result.data_found,
+                result=result.body,
+                label=result.label,
+                score=result.score,
+                language=result.language,
+                author_id=body.authorId,
+                context_id=body.contextId,
+                metadata=body.metadata,
+            )
+        runtime.requests.count_usage(project.id, body.value)
+        return {"status": "success", "request": {"id": rid, "timestamp": ts}, **result.body}
+
+    @app.post("/api/v1/analyze/batch")
+    def analyze_batch(body: BatchAnalyzeRequest, who: CallerDep) -> dict:
+        project = project_of(who)
+        for i, value in enumerate(body.values):
+            check_length(value, f"values[{i}]")
+        results = []
+        for value in body.values:
+            results.append({m: _analyze_one(m, value, project) for m in body.models})
+            runtime.requests.count_usage(project.id, value)
+        return {"status": "success", "results": results}
+
+    def _analyze_one(name: str, value: str, project: ProjectView) -> dict:
+        if name == "language":
+            from modlab.analyzers.language import analyze_language
+
+            return analyze_language(value).to_dict()
+        entry = project.filter.get(name, {})
+        try:
+            return run_analyzer(name, value, entry)
+        except AnalyzerUnavailable as exc:
+            raise ApiError(404, str(exc)) from None
+
+    @app.post("/api/v1/analyze/{name}")
+    def analyze(name: str, body: AnalyzeRequest, who: CallerDep) -> dict:
+        project = project_of(who)
+        check_length(body.value)
+        out = _analyze_one(name, body.value, project)
+        if name != "language":  # language detection does not count against usage
+            runtime.requests.count_usage(project.id, body.value)
+        return out
+
+    @app.get("/livez")
+    def livez() -> dict:
+        return {"status": "ok"}
+
+    @app.get("/readyz")
+    def readyz() -> Response:
+        if runtime.ready.is_set():
+            return JSONResponse({"status": "ready"})
+        return error_response(503, "models are loading")
+
+    _install_fallbacks(app)
+    return app
+
+
+def _install_fallbacks(app: FastAPI) -> None:
+    """JSON 404/405 for paths the API does not have (instead of the server's plain text)."""
+    from starlette.routing import Match
+
+    methods = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
+
+    @app.api_route("/{path:path}", methods=methods, include_in_schema=False)
+    def fallback(path: str, request: Request) -> JSONResponse:
+        scope = dict(request.scope, method="GET")
+        allowed = set()
+        for route in app.router.routes:
+            if getattr(route, "path", None) == "/{path:path}":
+                continue
+            match, _ = route.matches({**scope, "type": "http"})
+            if match != Match.NONE:
+                allowed |= set(getattr(route, "methods", set()) or set())
+        if allowed:
+            return error_response(
+                405,
+                f"method {request.method} not allowed on /{path}; use {', '.join(sorted(allowed))}",
+                headers={"Allow": ", ".join(sorted(allowed))},
+            )
+        return error_response(404, f"no route /{path}")

@@ -1,0 +1,45 @@
+"""Everything a service process holds once: settings, database, stores, models."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass, field
+
+from modlab.detectors import detector_names, get_detector
+from modlab.moderation.log import RequestLogStore
+from modlab.projects import ProjectStore
+from modlab.serving.ratelimit import RateLimiter
+from modlab.settings import Settings, get_settings
+from modlab.storage.db import Database, get_database
+
+log = logging.getLogger("modlab.serving")
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    db: Database
+    projects: ProjectStore
+    requests: RequestLogStore
+    limiter: RateLimiter = field(default_factory=RateLimiter)
+    ready: threading.Event = field(default_factory=threading.Event)
+
+    @classmethod
+    def create(cls, settings: Settings | None = None) -> Runtime:
+        settings = settings or get_settings()
+        settings.ensure_dirs()
+        db = get_database(settings.database)
+        return cls(
+            settings=settings, db=db, projects=ProjectStore(db), requests=RequestLogStore(db)
+        )
+
+    def warm_up(self) -> None:
+        """Load every detector (and its resources) before declaring the service ready."""
+        for name in detector_names():
+            detector = get_detector(name)
+            try:
+                detector.detect("warm up text with example@example.com")
+            except Exception:  # a broken detector must not keep the service down
+                log.exception("detector %s failed to warm up", name)
+        self.ready.set()
