@@ -1,0 +1,184 @@
+"""The real BentoML service and MLflow server, started the way `make serve` starts them."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+pytestmark = pytest.mark.integration
+
+BIN = Path(sys.executable).parent
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait(url: str, timeout: float = 120.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(url, timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.5)
+    raise AssertionError(f"{url} did not become ready in {timeout} s")
+
+
+class Service:
+    def __init__(self, env: dict[str, str], port: int) -> None:
+        self.env, self.port, self.proc = env, port, None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        self.proc = subprocess.Popen(
+            [str(BIN / "modlab"), "serve", "--no-mlflow", "--port", str(self.port)],
+            env=self.env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        _wait(f"{self.url}/readyz")
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(30)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait()
+
+
+@pytest.fixture
+def service_env(tmp_path) -> dict[str, str]:
+    return {**os.environ, "MODLAB_DATA_DIR": str(tmp_path / "var")}
+
+
+def test_service_persists_projects_filters_and_requests_across_restart(service_env):
+    created = subprocess.run(
+        [str(BIN / "modlab"), "projects", "create", "restart-me"],
+        env=service_env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    key = created.stdout.split("api key: ")[1].split()[0]
+    headers = {"Authorization": f"Bearer {key}"}
+    svc = Service(service_env, _free_port())
+    svc.start()
+    try:
+        assert httpx.get(f"{svc.url}/livez").status_code == 200
+        assert httpx.get(f"{svc.url}/api/v1/auth", headers=headers).json()["project"] == "restart-me"
+        bad = httpx.get(f"{svc.url}/api/v1/auth", headers={"Authorization": "Bearer nope"})
+        assert bad.status_code == 401 and bad.json()["code"] == 401
+        project_id = httpx.get(f"{svc.url}/api/v1/projects", headers=headers).json()["projects"][0][
+            "_id"
+        ]
+        upd = httpx.post(
+            f"{svc.url}/api/v1/projects/{project_id}",
+            headers=headers,
+            json={"filter": {"email": {"mode": "SUSPICIOUS"}}},
+        )
+        assert upd.status_code == 200
+        moderated = httpx.post(
+            f"{svc.url}/api/v1/moderation/text",
+            headers=headers,
+            json={"value": "write to bob at example dot com"},
+        ).json()
+        assert moderated["email"]["found"] is True
+        too_long = httpx.post(
+            f"{svc.url}/api/v1/moderation/text", headers=headers, json={"value": "y" * 20_000}
+        )
+        assert too_long.status_code == 413 and too_long.json()["status"] == "error"
+        missing = httpx.get(f"{svc.url}/api/v1/none", headers=headers)
+        assert missing.status_code == 404 and missing.json()["code"] == 404
+    finally:
+        svc.stop()
+
+    svc.start()
+    try:
+        project = httpx.get(f"{svc.url}/api/v1/projects/{project_id}", headers=headers).json()
+        assert project["filter"]["email"]["mode"] == "SUSPICIOUS"
+        account = httpx.get(f"{svc.url}/api/v1/account", headers=headers).json()
+        assert account["text_api_usage_this_month"] == 1
+    finally:
+        svc.stop()
+
+    from modlab.moderation.log import RequestLogStore
+    from modlab.storage.db import Database
+
+    db = Database(f"sqlite:///{service_env['MODLAB_DATA_DIR']}/modlab.db").migrate()
+    rows = RequestLogStore(db).list(project_id)
+    assert [r.id for r in rows] == [moderated["request"]["id"]]
+
+
+def test_mlflow_server_starts_lean_and_stops(tmp_path):
+    env = {
+        **os.environ,
+        "MODLAB_DATA_DIR": str(tmp_path / "var"),
+        "MODLAB_MLFLOW_PORT": str(_free_port()),
+    }
+    up = subprocess.run(
+        [str(BIN / "modlab"), "mlflow", "up"], env=env, capture_output=True, text=True, timeout=180
+    )
+    assert up.returncode == 0, up.stdout + up.stderr
+    url = up.stdout.strip().split()[-1]
+    try:
+        experiments = httpx.post(
+            f"{url}/api/2.0/mlflow/experiments/search", json={"max_results": 10}
+        ).json()
+        assert any(e["name"] == "Default" for e in experiments["experiments"])
+        assert (tmp_path / "var" / "mlflow.db").exists()
+    finally:
+        down = subprocess.run(
+            [str(BIN / "modlab"), "mlflow", "down"], env=env, capture_output=True, text=True
+        )
+        assert "stopped" in down.stdout
+    with pytest.raises(httpx.HTTPError):
+        httpx.get(f"{url}/health", timeout=2)
+
+
+def test_bentofile_requirements_match_pyproject():
+    import tomllib
+
+    root = Path(__file__).resolve().parents[2]
+    deps = tomllib.loads((root / "pyproject.toml").read_text())["project"]["dependencies"]
+    pinned = [
+        line.strip()
+        for line in (root / "requirements-bento.txt").read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
+    runtime_deps = [d for d in deps if not d.startswith(("jupyterlab", "ipywidgets"))]
+    assert pinned == runtime_deps
+
+
+@pytest.mark.slow
+def test_bentoml_build_works_offline(tmp_path):
+    root = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "BENTOML_HOME": str(tmp_path / "bentoml"), "BENTOML_DO_NOT_TRACK": "true"}
+    out = subprocess.run(
+        [str(BIN / "bentoml"), "build", "--output", "tag"],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert out.returncode == 0, out.stdout[-2000:] + out.stderr[-2000:]
+    bentos = list((tmp_path / "bentoml" / "bentos" / "modlab").glob("*/src/src/modlab/serving"))
+    assert bentos, "the built bento does not contain the service package"
