@@ -8,7 +8,11 @@ import pytest
 def test_auth_with_project_key(client, proj):
     r = client.get("/api/v1/auth", headers=proj.headers)
     assert r.status_code == 200
-    assert r.json() == {"status": "success", "message": "Valid API key", "project": proj.project.name}
+    assert r.json() == {
+        "status": "success",
+        "message": "Valid API key",
+        "project": proj.project.name,
+    }
     assert r.headers["x-request-id"]
 
 
@@ -62,7 +66,11 @@ def test_project_object_masks_key(client, proj):
     body = client.get(f"/api/v1/projects/{proj.project.id}", headers=proj.headers).json()
     assert set(body) >= {"_id", "name", "filter", "apiKey"}
     assert proj.key not in body["apiKey"] and body["apiKey"].startswith(proj.key[:8])
-    assert body["filter"]["email"] == {"enabled": True, "mode": "NORMAL", "mask": "{{ email hidden }}"}
+    assert body["filter"]["email"] == {
+        "enabled": True,
+        "mode": "NORMAL",
+        "mask": "{{ email hidden }}",
+    }
 
 
 def test_admin_key_lists_and_creates_projects(client, make_project):

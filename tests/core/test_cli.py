@@ -55,7 +55,9 @@ def test_rotate_key_revokes_old_key():
 
 def test_set_filter_patches_and_validates():
     runner.invoke(app, ["projects", "create", "flt"])
-    ok = runner.invoke(app, ["projects", "set-filter", "flt", '{"profanity": {"mode": "PARANOID"}}'])
+    ok = runner.invoke(
+        app, ["projects", "set-filter", "flt", '{"profanity": {"mode": "PARANOID"}}']
+    )
     assert ok.exit_code == 0, ok.output
     shown = json.loads(runner.invoke(app, ["projects", "show", "flt"]).output)
     assert shown["filter"]["profanity"]["mode"] == "PARANOID"

@@ -83,7 +83,9 @@ def test_service_persists_projects_filters_and_requests_across_restart(service_e
     svc.start()
     try:
         assert httpx.get(f"{svc.url}/livez").status_code == 200
-        assert httpx.get(f"{svc.url}/api/v1/auth", headers=headers).json()["project"] == "restart-me"
+        assert (
+            httpx.get(f"{svc.url}/api/v1/auth", headers=headers).json()["project"] == "restart-me"
+        )
         bad = httpx.get(f"{svc.url}/api/v1/auth", headers={"Authorization": "Bearer nope"})
         assert bad.status_code == 401 and bad.json()["code"] == 401
         project_id = httpx.get(f"{svc.url}/api/v1/projects", headers=headers).json()["projects"][0][

@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
 from sqlalchemy import inspect, select
 
 from modlab.projects import ProjectStore
@@ -37,9 +38,12 @@ def test_keys_are_stored_hashed(tmp_path):
 
 def test_data_survives_a_new_process(tmp_path):
     url = f"sqlite:///{tmp_path}/p.db"
-    _, key = ProjectStore(Database(url).migrate()).create("durable", {"email": {"mode": "PARANOID"}})
+    _, key = ProjectStore(Database(url).migrate()).create(
+        "durable", {"email": {"mode": "PARANOID"}}
+    )
     code = (
-        "import sys;from modlab.projects import ProjectStore;from modlab.storage.db import Database;"
+        "from modlab.projects import ProjectStore;"
+        "from modlab.storage.db import Database;"
         f"p=ProjectStore(Database({url!r}).migrate()).authenticate({key!r});"
         "print(p.name, p.filter['email']['mode'])"
     )
@@ -52,8 +56,6 @@ def test_failed_update_rolls_back(tmp_path):
 
     store = ProjectStore(Database(f"sqlite:///{tmp_path}/r.db").migrate())
     project, _ = store.create("atomic")
-    try:
+    with pytest.raises(FilterError):
         store.update(project.id, name="renamed", filter_patch={"email": {"mode": "BAD"}})
-    except FilterError:
-        pass
     assert store.get(project.id).name == "atomic"
