@@ -49,8 +49,28 @@ class Settings(BaseSettings):
     # Languages lingua loads; restricting them cuts memory ~8x and start-up ~15x.
     languages: list[str] = Field(
         default_factory=lambda: [
-            "en", "es", "fr", "de", "it", "pt", "nl", "sv", "da", "no", "fi", "pl",
-            "cs", "hu", "tr", "ru", "ar", "fa", "hi", "ja", "ko", "zh",
+            "en",
+            "es",
+            "fr",
+            "de",
+            "it",
+            "pt",
+            "nl",
+            "sv",
+            "da",
+            "no",
+            "fi",
+            "pl",
+            "cs",
+            "hu",
+            "tr",
+            "ru",
+            "ar",
+            "fa",
+            "hi",
+            "ja",
+            "ko",
+            "zh",
         ]
     )
 
@@ -58,6 +78,15 @@ class Settings(BaseSettings):
     argilla_url: str = "http://127.0.0.1:6900"
     argilla_api_key: SecretStr = SecretStr("modlab.apikey.local-dev-only")
     argilla_password: SecretStr = SecretStr("modlab-admin-password")
+    # Local Argilla stack (`modlab argilla up`, docs/argilla.md): noida-db + redis + SQLite in
+    # their own venv. Setting an external URL skips starting that component (team deployment).
+    argilla_venv: Path | None = None  # default: <repo>/.venv-argilla or <data_dir>/argilla/venv
+    argilla_engine_port: int = 9200
+    argilla_redis_port: int = 6379
+    argilla_elasticsearch_url: str | None = None
+    argilla_search_engine: str | None = None  # "elasticsearch"/"opensearch" with a real one
+    argilla_redis_url: str | None = None
+    argilla_database_url: str | None = None  # e.g. postgresql+asyncpg://user:pw@host/argilla
     llm_base_url: str | None = None
     llm_api_key: SecretStr | None = None
     llm_model: str = "default"

@@ -1,0 +1,1 @@
+"""Analyzers: whole-text classifiers (language, toxicity, ...) returning labels and scores."""

@@ -1,0 +1,1 @@
+"""Human annotation: the Argilla stack, push/pull sync and auto-labelling."""

@@ -1,0 +1,399 @@
+"""Synthetic training data and training for the name CRF (used by scripts/train_name_model.py).
+
+Sentences come from presidio-research's templates (shared data, MIT) plus modlab's own
+chat/social-media templates below, filled with identities from the FakeNameGenerator file
+and with the multicultural name lists in ``resources/names/``. Every name placeholder is
+labelled per component (FIRST/MIDDLE/LAST, B/I). Nothing from synth_dataset_v2.json is used:
+that file is the evaluation set. Generation is seeded, so training is deterministic.
+"""
+
+from __future__ import annotations
+
+import csv
+import random
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from modlab.detectors.name import (
+    MODEL_PATH,
+    NAMES_DIR,
+    _read_words,
+    gazetteers,
+    sentence_features,
+    tokenize,
+)
+
+# modlab's own templates: chat, social media, support tickets, names beside other PII,
+# names at sentence start, lower-case names. Same placeholder syntax as presidio's.
+OWN_TEMPLATES = [
+    "hey {{first_name}} are u coming tonight?",
+    "lol {{first_name}} you're crazy",
+    "omg {{first_name}} did you see that",
+    "@{{first_name}} thanks for the follow!",
+    "thx {{first_name}}!!",
+    "{{first_name}} pls call me back asap",
+    "{{first_name}}, can you send me the file?",
+    "{{person}} is the best teacher ever",
+    "i think {{first_name}} likes you",
+    "tell {{first_name}} i said hi",
+    "me and {{first_name}} are going to the mall",
+    "{{first_name}} and {{first_name}} are getting married!!",
+    "this is {{person}} from accounting, call me at {{phone_number}}",
+    "my name is {{person}} and my email is {{email}}",
+    "my name's {{first_name}}, I live at {{address}}",
+    "Hi, I'm {{person}}. My phone number is {{phone_number}}.",
+    "I'm {{first_name}} btw",
+    "im {{first_name}} {{last_name}}, nice to meet u",
+    "call me {{first_name}}",
+    "You can reach {{person}} at {{email}} or {{phone_number}}.",
+    "Contact: {{person}}, {{email}}",
+    "{{person}} ({{email}}) wrote:",
+    "From: {{person}} <{{email}}>",
+    "Sent by {{person}} on {{day_of_week}}",
+    "Dear {{prefix}} {{last_name}}, thank you for your order.",
+    "Dear {{first_name}},",
+    "Regards,\n{{person}}",
+    "Best,\n{{first_name}}",
+    "Thanks, {{first_name}}",
+    "Cheers {{first_name}}",
+    "{{last_name}} scored twice in the second half.",
+    "Coach {{last_name}} was not happy with the referee.",
+    "{{prefix}} {{last_name}} will see you now.",
+    "Please ask for {{prefix}} {{person}} at the front desk.",
+    "The package was signed for by {{person}}.",
+    "Who is {{person}}?",
+    "Do you know {{first_name}}'s number?",
+    "{{first_name}}'s mom called again",
+    "{{person}} won the election in {{city}}.",
+    "{{person}}, {{age}}, of {{city}}, was arrested on {{day_of_week}}.",
+    "Interview with {{person}}, CEO of {{organization}}",
+    "Written by {{person}} | {{organization}}",
+    "Photo: {{person}} / {{organization}}",
+    "{{first_name}} posted a photo in {{city}}",
+    "{{first_name}} {{last_name}} liked your comment",
+    "{{person}} shared a link: {{url}}",
+    "RT @{{first_name}}: {{person}} is trending again",
+    "Happy birthday {{first_name}}!!! 🎉",
+    "rip {{person}} 🙏",
+    "i miss you {{first_name}}",
+    "{{first_name}} stop texting me",
+    "ugh {{first_name}} is so annoying",
+    "ask {{first_name}} or {{first_name}} about it",
+    "{{first_name}} wants to know if {{first_name}} is free on {{day_of_week}}",
+    "Account holder: {{person}}\nCard: {{credit_card_number}}",
+    "Name: {{person}}\nDOB: {{date_of_birth}}\nSSN: {{ssn}}",
+    "Patient {{person}}, born {{date_of_birth}}, was admitted with chest pain.",
+    "Ticket #{{building_number}} opened by {{person}}",
+    "Assigned to {{person}}",
+    "{{person}} commented on your post",
+    "meeting with {{first_name}} at {{organization}} tomorrow",
+    "{{last_name}} said the report would be ready by {{day_of_week}}.",
+    "According to {{last_name}}, the numbers are wrong.",
+    "The {{last_name}} family moved to {{city}} last year.",
+    "{{first_name}} {{middle_name}} {{last_name}} was born in {{city}}.",
+    "Full name: {{first_name}} {{middle_name}} {{last_name}}",
+    "My full name is {{first_name}} {{middle_name}} {{last_name}}",
+    "Signed, {{first_name}} {{middle_initial}}. {{last_name}}",
+    # negatives: capitalised non-names, places, organisations, products
+    "The Monday meeting at {{organization}} was moved to {{city}}.",
+    "Visit {{city}} this summer and enjoy the Grand Canyon.",
+    "Apple and Microsoft reported earnings on {{day_of_week}}.",
+    "I love New York in the Spring.",
+    "Welcome to {{organization}}! Your order ships from {{city}}.",
+    "Happy New Year from all of us at {{organization}}",
+    "The Supreme Court ruled on Tuesday.",
+    "Great Barrier Reef and Sydney Opera House are in Australia.",
+    "Please Reply ASAP, Thanks",
+    "Order Confirmation: Your Package Has Shipped",
+    "lol that was so funny",
+    "Call me when you get to {{city}}",
+    "My phone number is {{phone_number}}",
+    "Is this the right address: {{address}}?",
+    "The Eiffel Tower is in Paris, France.",
+    "Breaking News: Storm hits {{city}}",
+    "Black Friday deals at {{organization}}",
+    "Christmas Eve dinner at Grandma's house",
+    "Netflix and YouTube were down for an hour.",
+    "Google Chrome needs an update.",
+    "Amazon Prime Day starts {{day_of_week}}",
+    "I work at {{organization}} in {{city}}.",
+]
+
+NEGATIVE_SENTENCES = 1000  # plain sentences from lingua's English test data, all "O"
+
+PREFIX_MALE = ["Mr.", "Mr", "Dr.", "Dr", "Prof.", "Sir"]
+PREFIX_FEMALE = ["Mrs.", "Ms.", "Ms", "Miss", "Dr.", "Prof."]
+DAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+NATIONALITIES = [
+    "American", "British", "French", "German", "Italian", "Spanish", "Japanese", "Chinese",
+    "Indian", "Brazilian", "Mexican", "Canadian", "Swedish", "Polish", "Nigerian", "Korean",
+]  # fmt: skip
+JOBS_FALLBACK = ["nurse", "engineer", "teacher", "lawyer", "chef", "driver", "accountant"]
+
+_PLACEHOLDER = re.compile(r"\{\{\s*(\w+)\s*\}\}")
+NAME_KINDS = {
+    "person": "full", "name": "full", "name_male": "full", "name_female": "full",
+    "first_name": "first", "first_name_male": "first", "first_name_female": "first",
+    "first_name_nonbinary": "first", "last_name": "last", "last_name_male": "last",
+    "last_name_female": "last", "middle_name": "middle", "middle_initial": "middle",
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Identity:
+    first: str
+    middle_initial: str
+    last: str
+    fields: dict[str, str]
+
+
+@dataclass
+class Sample:
+    text: str
+    parts: list[tuple[int, int, str]]  # (start, end, component) of every name part
+
+
+def load_identities(path: Path) -> list[Identity]:
+    with path.open(encoding="utf-8-sig") as handle:
+        rows = list(csv.DictReader(handle))
+    return [
+        Identity(r["GivenName"], r["MiddleInitial"], r["Surname"], r)
+        for r in rows
+        if r.get("GivenName") and r.get("Surname")
+    ]
+
+
+def load_templates(path: Path) -> list[str]:
+    lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+    return [ln.replace("\\n", "\n").strip() for ln in lines if ln.strip()]
+
+
+class Generator:
+    """Fills templates; every name placeholder records its component spans."""
+
+    def __init__(
+        self, identities: list[Identity], seed: int = 7, use_fng_names: bool = True
+    ) -> None:
+        self.rng = random.Random(seed)
+        self.identities = identities
+        own_first = sorted(_read_words(NAMES_DIR / "first_names.txt"))
+        own_last_lines = [
+            ln.strip()
+            for ln in (NAMES_DIR / "last_names.txt").read_text(encoding="utf-8").splitlines()
+            if ln.strip() and not ln.startswith("#")
+        ]
+        self.own_first = [n[:1].upper() + n[1:] for n in own_first]
+        self.own_last = own_last_lines
+        self.fng_first = sorted({i.first for i in identities}) if use_fng_names else []
+        self.fng_last = sorted({i.last for i in identities}) if use_fng_names else []
+        self.use_fng = use_fng_names
+
+    # ---- names
+    def _first(self) -> str:
+        if self.fng_first and self.rng.random() < 0.6:
+            return self.rng.choice(self.fng_first)
+        return self.rng.choice(self.own_first)
+
+    def _last(self) -> str:
+        if self.fng_last and self.rng.random() < 0.6:
+            return self.rng.choice(self.fng_last)
+        return self.rng.choice(self.own_last)
+
+    def _person(self, kind: str, casing: str) -> list[tuple[str, str]]:
+        """[(text, component)] pieces of one name; pieces are joined by single spaces."""
+        rng = self.rng
+        if kind == "first":
+            pieces = [(self._first(), "first")]
+        elif kind == "last":
+            pieces = [(self._last(), "last")]
+        elif kind == "middle":
+            pieces = [(self._first(), "middle")]
+        else:
+            r = rng.random()
+            first, last = self._first(), self._last()
+            if r < 0.68:
+                pieces = [(first, "first"), (last, "last")]
+            elif r < 0.8:
+                initial = rng.choice("ABCDEFGHIJKLMNOPRSTUVW")
+                initial += "." if rng.random() < 0.6 else ""
+                pieces = [(first, "first"), (initial, "middle"), (last, "last")]
+            elif r < 0.9:
+                pieces = [(first, "first"), (self._first(), "middle"), (last, "last")]
+            elif r < 0.95:
+                pieces = [(first, "first"), (self._last(), "last"), (last, "last")]
+            else:
+                pieces = [(first, "first"), (last, "last")]
+        if casing == "lower":
+            pieces = [(t.lower(), c) for t, c in pieces]
+        elif casing == "upper":
+            pieces = [(t.upper(), c) for t, c in pieces]
+        return pieces
+
+    # ---- other placeholders
+    def _digits(self, n: int) -> str:
+        return "".join(self.rng.choice("0123456789") for _ in range(n))
+
+    def _other(self, key: str, ident: Identity) -> str:
+        rng, f = self.rng, ident.fields
+        street = re.sub(r"^\d+\s*", "", f.get("StreetAddress", "Main Street"))
+        values = {
+            "city": f.get("City", "Springfield"),
+            "country": f.get("CountryFull", "Canada"),
+            "address": f"{f.get('StreetAddress')}, {f.get('City')} {f.get('ZipCode')}",
+            "street_name": street,
+            "building_number": str(rng.randint(1, 9999)),
+            "secondary_address": rng.choice(["Apt. ", "Suite ", "Unit "]) + str(rng.randint(1, 999)),
+            "organization": f.get("Company", "Acme Inc."),
+            "phone_number": f.get("TelephoneNumber", "555-0100"),
+            "email": f.get("EmailAddress", "someone@example.com"),
+            "credit_card_number": " ".join(self._digits(4) for _ in range(4)),
+            "iban": "DE" + self._digits(20),
+            "url": "https://www." + f.get("Domain", "example.com"),
+            "job": f.get("Occupation") or rng.choice(JOBS_FALLBACK),
+            "age": str(rng.randint(18, 90)),
+            "year": str(rng.randint(1950, 2024)),
+            "date_time": f"{rng.randint(1, 12)}/{rng.randint(1, 28)}/{rng.randint(1990, 2024)}",
+            "date_of_birth": f.get("Birthday", "1/1/1990"),
+            "state_abbr": f.get("State", "CA"),
+            "zipcode": f.get("ZipCode", "90210"),
+            "postcode": f.get("ZipCode", "90210"),
+            "nationality": rng.choice(NATIONALITIES),
+            "nation_woman": "a " + rng.choice(NATIONALITIES) + " woman",
+            "nation_plural": rng.choice(NATIONALITIES) + "s",
+            "ssn": f"{self._digits(3)}-{self._digits(2)}-{self._digits(4)}",
+            "ip_address": ".".join(str(rng.randint(1, 254)) for _ in range(4)),
+            "day_of_week": rng.choice(DAYS),
+            "us_driver_license": self._digits(9),
+            "prefix": rng.choice(PREFIX_MALE + PREFIX_FEMALE),
+            "prefix_male": rng.choice(PREFIX_MALE),
+            "prefix_female": rng.choice(PREFIX_FEMALE),
+        }
+        return values.get(key, "something")
+
+    def fill(self, template: str, chat: bool = False) -> Sample:
+        rng = self.rng
+        ident = rng.choice(self.identities)
+        r = rng.random()
+        lower_p = 0.25 if chat else 0.06
+        casing = "lower" if r < lower_p else "upper" if r < lower_p + 0.01 else "title"
+        out: list[str] = []
+        parts: list[tuple[int, int, str]] = []
+        pos = 0
+        cursor = 0
+        for m in _PLACEHOLDER.finditer(template):
+            literal = template[cursor : m.start()]
+            out.append(literal)
+            pos += len(literal)
+            key = m.group(1)
+            kind = NAME_KINDS.get(key)
+            if kind is None:
+                value = self._other(key, ident)
+                out.append(value)
+                pos += len(value)
+            else:
+                if key == "middle_initial":
+                    pieces = [(rng.choice("ABCDEFGHJKLMNPRSTW"), "middle")]
+                else:
+                    pieces = self._person(kind, casing)
+                for k, (piece, comp) in enumerate(pieces):
+                    if k:
+                        out.append(" ")
+                        pos += 1
+                    out.append(piece)
+                    parts.append((pos, pos + len(piece), comp))
+                    pos += len(piece)
+            cursor = m.end()
+        out.append(template[cursor:])
+        return Sample("".join(out), parts)
+
+
+def bio_labels(sample: Sample, spans: list[tuple[int, int]]) -> list[str]:
+    labels = ["O"] * len(spans)
+    for start, end, comp in sample.parts:
+        first = True
+        for i, (s, e) in enumerate(spans):
+            if s >= start and e <= end:
+                labels[i] = ("B-" if first else "I-") + comp.upper()
+                first = False
+            elif s < end and e > start:  # token straddles the piece (tokenizer mismatch)
+                labels[i] = ("B-" if first else "I-") + comp.upper()
+                first = False
+    return labels
+
+
+def generate(
+    templates_path: Path,
+    identities_path: Path,
+    negatives_path: Path | None = None,
+    *,
+    seed: int = 7,
+    per_name_template: int = 90,
+    per_other_template: int = 12,
+    use_fng_names: bool = True,
+) -> Iterator[tuple[str, list[tuple[int, int]], list[str]]]:
+    """Yield (text, token spans, labels) for every generated training sentence."""
+    identities = load_identities(identities_path)
+    gen = Generator(identities, seed=seed, use_fng_names=use_fng_names)
+    presidio = load_templates(templates_path)
+    jobs: list[tuple[str, bool]] = [(t, False) for t in presidio] + [
+        (t, True) for t in OWN_TEMPLATES
+    ]
+    for template, chat in jobs:
+        has_name = any(k in NAME_KINDS for k in _PLACEHOLDER.findall(template))
+        count = per_name_template if has_name else per_other_template
+        for _ in range(count):
+            sample = gen.fill(template, chat=chat)
+            spans = tokenize(sample.text)
+            if spans:
+                yield sample.text, spans, bio_labels(sample, spans)
+    if negatives_path is not None and negatives_path.exists():
+        lines = negatives_path.read_text(encoding="utf-8").splitlines()
+        for line in [ln.strip() for ln in lines if ln.strip()][:NEGATIVE_SENTENCES]:
+            spans = tokenize(line)
+            if spans:
+                yield line, spans, ["O"] * len(spans)
+
+
+def write_gazetteers(identities_path: Path, use_fng_names: bool = True) -> None:
+    """Given names and surnames of the FakeNameGenerator identities, as gazetteer files."""
+    identities = load_identities(identities_path) if use_fng_names else []
+    header = "# From presidio-research's FakeNameGenerator.com_3000.csv (MIT, see LICENSE-fng.txt)\n"
+    for name, values in (
+        ("fng_first.txt", sorted({i.first for i in identities})),
+        ("fng_last.txt", sorted({i.last for i in identities})),
+    ):
+        (NAMES_DIR / name).write_text(header + "\n".join(values) + "\n", encoding="utf-8")
+    gazetteers.cache_clear()
+
+
+def train(
+    data: Iterator[tuple[str, list[tuple[int, int]], list[str]]],
+    model_path: Path = MODEL_PATH,
+    *,
+    c1: float = 0.15,
+    c2: float = 0.05,
+    max_iterations: int = 120,
+) -> int:
+    """Train the CRF (L-BFGS, deterministic) and write it to ``model_path``."""
+    import pycrfsuite
+
+    trainer = pycrfsuite.Trainer(verbose=False)
+    n = 0
+    for text, spans, labels in data:
+        trainer.append(sentence_features(text, spans), labels)
+        n += 1
+    trainer.select("lbfgs")
+    trainer.set_params(
+        {
+            "c1": c1,
+            "c2": c2,
+            "max_iterations": max_iterations,
+            "feature.possible_transitions": True,
+            "feature.minfreq": 2,
+        }
+    )
+    model_path.parent.mkdir(parents=True, exist_ok=True)
+    trainer.train(str(model_path))
+    return n

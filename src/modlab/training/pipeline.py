@@ -1,0 +1,365 @@
+"""``train_model``: review → split → fit → calibrate → thresholds → evaluate → log → register.
+
+Takes plain lists (or a DataFrame via :func:`train_model_from_frame`) so the example store
+can feed it whatever it holds; ``ids`` (e.g. example primary keys) are recorded in the
+split artifact so a run can be traced back to the rows it used.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from modlab.training.calibration import ProbabilityCalibrator
+from modlab.training.evaluation import EvaluationReport, evaluate
+from modlab.training.labels import NEUTRAL, encode_labels, targets_for_fit
+from modlab.training.predictor import Predictor
+from modlab.training.review import MIN_EXAMPLES_PER_LABEL, DatasetReview, review_dataset
+from modlab.training.splits import Split, kfold_splits, split_dataset
+from modlab.training.thresholds import ThresholdChoice, calibrate_thresholds, threshold_values
+from modlab.training.trainers import make_trainer
+
+Promote = Literal["never", "if_none", "always"]
+
+
+@dataclass
+class TrainResult:
+    model_name: str
+    run_id: str | None
+    version: int | None
+    metrics: dict[str, float]  # test-split metrics (plus val_/cv_ prefixed ones)
+    thresholds: dict[str, float]
+    evaluation: EvaluationReport = field(repr=False)
+    review: DatasetReview = field(repr=False)
+    split: Split = field(repr=False)
+    predictor: Predictor = field(repr=False)
+    threshold_choices: dict[str, ThresholdChoice] = field(repr=False, default_factory=dict)
+    trainer: str = "linear"
+    promoted: bool = False
+    fit_seconds: float = 0.0
+
+
+def data_digest(texts: Sequence[str], Y: np.ndarray, label_names: Sequence[str]) -> str:
+    """SHA-256 over the (text, labels) pairs in order: identical data ⇔ identical digest."""
+    h = hashlib.sha256()
+    h.update(json.dumps(list(label_names)).encode())
+    for text, row in zip(texts, Y, strict=True):
+        h.update(text.encode("utf-8", "replace"))
+        h.update(b"\x00" + np.asarray(row, dtype=np.int8).tobytes() + b"\x01")
+    return h.hexdigest()
+
+
+def choose_trainer(review: DatasetReview) -> str:
+    """``auto``: the few-shot embedding trainer when a label is short of examples."""
+    smallest = min(review.label_counts.values()) if review.label_counts else 0
+    return "embedding" if smallest < MIN_EXAMPLES_PER_LABEL else "linear"
+
+
+def _proba(predictor: Predictor | Any, texts: list[str]) -> np.ndarray:
+    return predictor.predict_proba(texts) if texts else np.zeros((0, len(predictor.labels_)))
+
+
+def train_model(
+    name: str,
+    texts: Sequence[str],
+    labels: Sequence[Any] | np.ndarray,
+    label_names: Sequence[str] | None = None,
+    multi_label: bool = False,
+    trainer: str = "linear",
+    trainer_params: Mapping[str, Any] | None = None,
+    *,
+    seed: int = 0,
+    val_size: float = 0.15,
+    test_size: float = 0.15,
+    calibration: str | None = None,
+    threshold_objective: str = "f1",
+    threshold_targets: Mapping[str, Any] | None = None,
+    neutral_label: str | None = NEUTRAL,
+    cv_folds: int | None = None,
+    ids: Sequence[Any] | None = None,
+    log: bool = True,
+    register: bool = True,
+    promote: Promote = "if_none",
+    experiment: str | None = None,
+    tags: Mapping[str, str] | None = None,
+    log_plots: bool = True,
+) -> TrainResult:
+    """Train, evaluate and (by default) log and register a text classifier.
+
+    * ``labels``: one per text, ``None`` for not yet annotated (those are skipped); names,
+      indices into ``label_names``, or lists of them when ``multi_label``.
+    * ``trainer``: ``linear`` (default), ``transformer``, ``embedding`` or ``auto``.
+    * ``calibration``: ``None``, ``"isotonic"`` or ``"sigmoid"``, fitted on the validation
+      split; thresholds are then chosen on the calibrated validation scores.
+    * ``threshold_objective`` / ``threshold_targets``: see
+      :func:`modlab.training.thresholds.calibrate_thresholds`.
+    * ``cv_folds``: also report k-fold cross-validated metrics over train+validation.
+    * ``promote``: after registering, make the new version champion ``"always"``, only
+      when the model has no champion yet (``"if_none"``), or ``"never"``.
+    """
+    texts = ["" if t is None else str(t) for t in texts]
+    if len(texts) != len(labels):
+        raise ValueError(f"{len(texts)} texts but {len(labels)} labels")
+    if ids is not None and len(ids) != len(texts):
+        raise ValueError(f"{len(ids)} ids but {len(texts)} texts")
+    review = review_dataset(texts, labels, label_names, multi_label)
+    Y_all, names, mask = encode_labels(labels, label_names, multi_label)
+    rows = np.flatnonzero(mask)  # positions of annotated examples in the input
+    X = [texts[i] for i in rows]
+    Y = Y_all[rows]
+    if trainer == "auto":
+        trainer = choose_trainer(review)
+    if not multi_label and (Y.sum(axis=0) == 0).sum() > 0:
+        missing = [n for n, c in zip(names, Y.sum(axis=0), strict=True) if c == 0]
+        raise ValueError(f"labels without any example: {missing}")
+    params = dict(trainer_params or {})
+    params.setdefault("seed", seed)
+
+    split = split_dataset(X, Y, val_size=val_size, test_size=test_size, seed=seed)
+    digest = data_digest(X, Y, names)
+    split.extra = {
+        "rows": {k: rows[getattr(split, k)].tolist() for k in ("train", "val", "test")},
+        "data_digest": digest,
+    }
+    if ids is not None:
+        split.extra["ids"] = {
+            k: [ids[i] for i in rows[getattr(split, k)]] for k in ("train", "val", "test")
+        }
+    pick = lambda idx: [X[i] for i in idx]  # noqa: E731
+
+    model = make_trainer(trainer, labels=names, multi_label=multi_label, **params)
+    start = time.perf_counter()
+    model.fit(pick(split.train), targets_for_fit(Y[split.train], multi_label))
+    fit_seconds = time.perf_counter() - start
+
+    proba_val = _proba(model, pick(split.val))
+    calibrator = None
+    if calibration and len(split.val):
+        calibrator = ProbabilityCalibrator(calibration, multi_label).fit(proba_val, Y[split.val])
+        proba_val = calibrator.transform(proba_val)
+    choices = calibrate_thresholds(
+        Y[split.val], proba_val, names, threshold_objective, threshold_targets, neutral_label
+    )
+    thresholds = threshold_values(choices)
+    predictor = Predictor(model, calibrator, thresholds, neutral_label)
+
+    test_idx = split.test if len(split.test) else split.val
+    report = evaluate(
+        Y[test_idx],
+        _proba(predictor, pick(test_idx)),
+        names,
+        multi_label,
+        thresholds,
+        texts=pick(test_idx),
+        index=rows[test_idx],
+        neutral_label=neutral_label,
+    )
+    metrics = report.metrics()
+    if len(split.val):
+        val_report = evaluate(
+            Y[split.val], proba_val, names, multi_label, thresholds, neutral_label=neutral_label
+        )
+        metrics.update(val_report.metrics(prefix="val_"))
+    if cv_folds:
+        metrics.update(
+            _cross_validate(trainer, params, names, multi_label, X, Y, split, cv_folds, seed)
+        )
+    metrics["fit_seconds"] = round(fit_seconds, 3)
+
+    result = TrainResult(
+        model_name=name,
+        run_id=None,
+        version=None,
+        metrics=metrics,
+        thresholds=thresholds,
+        evaluation=report,
+        review=review,
+        split=split,
+        predictor=predictor,
+        threshold_choices=choices,
+        trainer=trainer,
+        fit_seconds=fit_seconds,
+    )
+    if log:
+        _log(
+            result,
+            model,
+            names,
+            multi_label,
+            digest,
+            calibration,
+            threshold_objective,
+            threshold_targets,
+            seed,
+            val_size,
+            test_size,
+            cv_folds,
+            register,
+            promote,
+            experiment,
+            tags,
+            log_plots,
+        )
+    return result
+
+
+def _cross_validate(
+    trainer: str,
+    params: dict[str, Any],
+    names: list[str],
+    multi_label: bool,
+    X: list[str],
+    Y: np.ndarray,
+    split: Split,
+    k: int,
+    seed: int,
+) -> dict[str, float]:
+    pool = np.concatenate([split.train, split.val])
+    folds = kfold_splits([X[i] for i in pool], Y[pool], n_splits=k, seed=seed)
+    scores: dict[str, list[float]] = {}
+    for tr, te in folds:
+        m = make_trainer(trainer, labels=names, multi_label=multi_label, **params)
+        m.fit([X[pool[i]] for i in tr], targets_for_fit(Y[pool[tr]], multi_label))
+        rep = evaluate(Y[pool[te]], m.predict_proba([X[pool[i]] for i in te]), names, multi_label)
+        for key in ("macro_f1", "micro_f1", "macro_auprc"):
+            value = rep.metrics().get(key)
+            if value is not None:
+                scores.setdefault(key, []).append(value)
+    out = {}
+    for key, values in scores.items():
+        out[f"cv_{key}_mean"] = float(np.mean(values))
+        out[f"cv_{key}_std"] = float(np.std(values))
+    return out
+
+
+def _log(
+    result: TrainResult,
+    model,
+    names,
+    multi_label,
+    digest,
+    calibration,
+    threshold_objective,
+    threshold_targets,
+    seed,
+    val_size,
+    test_size,
+    cv_folds,
+    register,
+    promote,
+    experiment,
+    tags,
+    log_plots,
+) -> None:
+    import mlflow
+
+    from modlab.training import tracking
+
+    client = tracking.configure()
+    experiment_id = tracking.ensure_experiment(experiment or tracking.DEFAULT_EXPERIMENT, client)
+    sizes = result.split.sizes()
+    with mlflow.start_run(
+        experiment_id=experiment_id, run_name=f"{result.model_name}-{result.trainer}"
+    ) as run:
+        mlflow.set_tags(
+            {
+                "modlab.model_name": result.model_name,
+                "modlab.trainer": result.trainer,
+                **dict(tags or {}),
+            }
+        )
+        trainer_params = {
+            f"trainer.{k}": v for k, v in model.get_params().items() if k not in ("labels",)
+        }
+        mlflow.log_params(
+            {
+                "trainer": result.trainer,
+                "labels": json.dumps(names),
+                "multi_label": multi_label,
+                "seed": seed,
+                "val_size": val_size,
+                "test_size": test_size,
+                "calibration": calibration or "none",
+                "threshold_objective": threshold_objective,
+                "threshold_targets": json.dumps(dict(threshold_targets or {})),
+                "cv_folds": cv_folds or 0,
+                "data_digest": digest,
+                "n_examples": result.review.total,
+                "n_annotated": result.review.annotated,
+                "n_train": sizes["train"],
+                "n_val": sizes["val"],
+                "n_test": sizes["test"],
+                **{k: str(v)[:500] for k, v in trainer_params.items()},
+            }
+        )
+        mlflow.log_metrics(result.metrics)
+        mlflow.log_metrics({f"threshold.{k}": v for k, v in result.thresholds.items()})
+        tracking.log_json(result.review.to_dict(), "review.json")
+        tracking.log_json(result.split.to_dict(), "split.json")
+        tracking.log_json(
+            {
+                "thresholds": result.thresholds,
+                "choices": {k: c.to_dict() for k, c in result.threshold_choices.items()},
+            },
+            "thresholds.json",
+        )
+        tracking.log_json(_jsonable(result.evaluation.to_dict()), "evaluation.json")
+        mlflow.log_text(result.evaluation.worst_errors(50).to_csv(index=False), "worst_errors.csv")
+        if log_plots:
+            ev = result.evaluation
+            tracking.log_figures(
+                [
+                    (ev.plot_confusion_matrix(), "plots/confusion_matrix.png"),
+                    (ev.plot_pr_curves(), "plots/pr_curves.png"),
+                    (ev.plot_reliability(), "plots/reliability.png"),
+                    (result.review.plot_lengths(), "plots/text_lengths.png"),
+                ]
+            )
+        info = tracking.log_predictor(result.predictor, result.trainer)
+        result.run_id = run.info.run_id
+    if register:
+        result.version = tracking.register(info.model_uri, result.model_name, result.run_id)
+        if promote == "always" or (
+            promote == "if_none" and tracking.champion_version(result.model_name) is None
+        ):
+            tracking.promote(result.model_name, result.version)
+            result.promoted = True
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, (np.integer,)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        return None if np.isnan(value) else float(value)
+    return value
+
+
+def train_model_from_frame(
+    name: str,
+    frame: pd.DataFrame,
+    text_column: str = "text",
+    label_column: str = "label",
+    id_column: str | None = None,
+    **kwargs: Any,
+) -> TrainResult:
+    """:func:`train_model` over a DataFrame (one row per example)."""
+    labels = [None if _missing(v) else v for v in frame[label_column].tolist()]
+    ids = frame[id_column].tolist() if id_column else None
+    return train_model(name, frame[text_column].tolist(), labels, ids=ids, **kwargs)
+
+
+def _missing(value: Any) -> bool:
+    if isinstance(value, (list, tuple, np.ndarray)):
+        return False
+    return value is None or (isinstance(value, float) and np.isnan(value))

@@ -1,0 +1,87 @@
+"""A trained model as the service uses it: trainer + optional calibration + thresholds."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from modlab.training.calibration import ProbabilityCalibrator
+from modlab.training.labels import NEUTRAL
+from modlab.training.thresholds import DEFAULT_THRESHOLD, flag_matrix
+from modlab.training.trainers.base import BaseTrainer, load_trainer
+
+MODEL_DIR = "model"
+META_FILE = "predictor.json"
+
+
+class Predictor:
+    """``predict_proba`` with calibration applied; knows its labels and thresholds."""
+
+    def __init__(
+        self,
+        model: BaseTrainer,
+        calibrator: ProbabilityCalibrator | None = None,
+        thresholds: Mapping[str, float] | None = None,
+        neutral_label: str | None = NEUTRAL,
+    ) -> None:
+        self.model = model
+        self.calibrator = calibrator
+        self.thresholds = {k: float(v) for k, v in (thresholds or {}).items()}
+        self.neutral_label = neutral_label
+
+    @property
+    def labels_(self) -> list[str]:
+        return list(self.model.labels_)
+
+    labels = labels_
+
+    @property
+    def multi_label_(self) -> bool:
+        return bool(self.model.multi_label_)
+
+    def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
+        proba = self.model.predict_proba(texts)
+        return self.calibrator.transform(proba) if self.calibrator is not None else proba
+
+    def label_scores(self, texts: Sequence[str]) -> list[dict[str, float]]:
+        proba = self.predict_proba(texts)
+        return [dict(zip(self.labels_, map(float, row), strict=True)) for row in proba]
+
+    def flags(self, texts: Sequence[str]) -> np.ndarray:
+        """Boolean ``(n, n_labels)``: which labels flag each text."""
+        return flag_matrix(
+            self.predict_proba(texts), self.labels_, self.thresholds, self.neutral_label
+        )
+
+    def threshold(self, label: str) -> float:
+        return self.thresholds.get(label, DEFAULT_THRESHOLD)
+
+    def save(self, path: str | Path) -> Path:
+        path = Path(path)
+        path.mkdir(parents=True, exist_ok=True)
+        self.model.save(path / MODEL_DIR)
+        meta: dict[str, Any] = {
+            "labels": self.labels_,
+            "multi_label": self.multi_label_,
+            "thresholds": self.thresholds,
+            "neutral_label": self.neutral_label,
+            "calibrator": self.calibrator.to_dict() if self.calibrator is not None else None,
+        }
+        (path / META_FILE).write_text(json.dumps(meta, indent=2))
+        return path
+
+    @classmethod
+    def load(cls, path: str | Path) -> Predictor:
+        path = Path(path)
+        meta = json.loads((path / META_FILE).read_text())
+        cal = meta.get("calibrator")
+        return cls(
+            load_trainer(path / MODEL_DIR),
+            ProbabilityCalibrator.from_dict(cal) if cal else None,
+            meta.get("thresholds") or {},
+            meta.get("neutral_label", NEUTRAL),
+        )

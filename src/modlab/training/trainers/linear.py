@@ -1,0 +1,125 @@
+"""TF-IDF (word + character n-grams) → logistic regression. Seconds on a CPU."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from pathlib import Path
+
+import joblib
+import numpy as np
+from scipy import sparse
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.multiclass import OneVsRestClassifier
+from sklearn.pipeline import FeatureUnion
+
+from modlab.training.trainers.base import BaseTrainer
+
+MODEL_FILE = "linear.joblib"
+
+
+class LinearTrainer(BaseTrainer):
+    """The default for small data: sparse n-gram features and a linear model.
+
+    Single-label data gets one (multinomial/binary) logistic regression; multi-label data
+    one binary logistic regression per label (one-vs-rest).
+    """
+
+    name = "linear"
+
+    def __init__(
+        self,
+        labels: list[str] | None = None,
+        multi_label: bool | None = None,
+        C: float = 10.0,
+        word_ngrams: tuple[int, int] = (1, 2),
+        char_ngrams: tuple[int, int] = (2, 5),
+        min_df: int = 1,
+        max_features: int | None = 300_000,
+        class_weight: str | None = "balanced",
+        max_iter: int = 2000,
+        seed: int = 0,
+    ) -> None:
+        self.labels = labels
+        self.multi_label = multi_label
+        self.C = C
+        self.word_ngrams = word_ngrams
+        self.char_ngrams = char_ngrams
+        self.min_df = min_df
+        self.max_features = max_features
+        self.class_weight = class_weight
+        self.max_iter = max_iter
+        self.seed = seed
+
+    def _vectorizer(self) -> FeatureUnion:
+        common = dict(sublinear_tf=True, min_df=self.min_df, lowercase=True, dtype=np.float32)
+        return FeatureUnion(
+            [
+                (
+                    "word",
+                    TfidfVectorizer(
+                        analyzer="word",
+                        ngram_range=tuple(self.word_ngrams),
+                        token_pattern=r"(?u)\b\w+\b",
+                        max_features=self.max_features,
+                        **common,
+                    ),
+                ),
+                (
+                    "char",
+                    TfidfVectorizer(
+                        analyzer="char_wb",
+                        ngram_range=tuple(self.char_ngrams),
+                        max_features=self.max_features,
+                        **common,
+                    ),
+                ),
+            ]
+        )
+
+    def _fit(self, texts: list[str], Y: np.ndarray) -> None:
+        self.vectorizer_ = self._vectorizer()
+        X = self.vectorizer_.fit_transform(texts)
+        base = LogisticRegression(
+            C=self.C,
+            class_weight=self.class_weight,
+            max_iter=self.max_iter,
+            random_state=self.seed,
+            solver="liblinear" if self.multi_label_ or Y.shape[1] == 2 else "lbfgs",
+        )
+        with warnings.catch_warnings():
+            # A label that is always (or never) present in a small fold is fine: it is
+            # predicted as a constant.
+            warnings.filterwarnings("ignore", message=".*present in all training examples.*")
+            warnings.filterwarnings("ignore", category=UserWarning, module="sklearn.multiclass")
+            if self.multi_label_:
+                self.model_ = OneVsRestClassifier(base).fit(X, Y)
+            else:
+                y = Y.argmax(axis=1)
+                if len(np.unique(y)) < 2:
+                    raise ValueError("training data has a single class; need at least two")
+                self.model_ = base.fit(X, y)
+
+    def features(self, texts: Sequence[str]) -> sparse.csr_matrix:
+        """The TF-IDF features (used for diversity in active learning)."""
+        self._check_fitted()
+        return self.vectorizer_.transform(self._texts(texts))
+
+    def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
+        X = self.features(texts)
+        n_labels = len(self.labels_)
+        if self.multi_label_:
+            return np.asarray(self.model_.predict_proba(X), dtype=np.float64)
+        proba = self.model_.predict_proba(X)
+        out = np.zeros((X.shape[0], n_labels), dtype=np.float64)
+        out[:, self.model_.classes_] = proba
+        return out
+
+    def _save(self, path: Path) -> None:
+        joblib.dump({"vectorizer": self.vectorizer_, "model": self.model_}, path / MODEL_FILE)
+
+    def _load(self, path: Path) -> None:
+        state = joblib.load(path / MODEL_FILE)
+        self.vectorizer_ = state["vectorizer"]
+        self.model_ = state["model"]
