@@ -25,10 +25,11 @@ app.add_typer(mlflow_app, name="mlflow")
 
 
 def _store():
+    from modlab.analyzers.custom import champion_cache
     from modlab.projects import ProjectStore
     from modlab.storage.db import get_database
 
-    return ProjectStore(get_database())
+    return ProjectStore(get_database(), known_models=champion_cache().known_models)
 
 
 def _fail(message: str) -> None:

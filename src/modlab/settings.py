@@ -40,10 +40,22 @@ class Settings(BaseSettings):
     port: int = 3000
     admin_key: SecretStr | None = None
     max_text_chars: int = 10_000
+    # How often the service re-checks the MLflow registry for a newly promoted champion.
+    model_poll_s: float = 10.0
 
     # Rate limiting: off by default for self-hosting; the hosted preset is 10 req / 10 s.
     rate_limit_requests: int = 0
     rate_limit_window_s: float = 10.0
+
+    # Webhooks (review queue): success = HTTP 200 within the timeout, else retried with
+    # exponential backoff (base * 2**(try-1)), at most max_attempts tries; the outbox worker
+    # runs inside the service process unless webhook_worker is off.
+    webhook_timeout_s: float = 5.0
+    webhook_max_attempts: int = 5
+    webhook_backoff_base_s: float = 2.0
+    webhook_worker: bool = True
+    webhook_poll_s: float = 1.0
+    webhook_concurrency: int = 4
 
     default_region: str = "US"
     # Languages lingua loads; restricting them cuts memory ~8x and start-up ~15x.
@@ -106,6 +118,11 @@ class Settings(BaseSettings):
     def tracking_uri(self) -> str:
         # Always explicit: MLflow 3.17 refuses a bare ./mlruns file store.
         return self.mlflow_tracking_uri or f"sqlite:///{self.data_dir / 'mlflow.db'}"
+
+    @property
+    def models_dir(self) -> Path:
+        """Where the built-in analyzers are built (``modlab models build-builtin``)."""
+        return self.data_dir / "models"
 
     def ensure_dirs(self) -> None:
         self.data_dir.mkdir(parents=True, exist_ok=True)

@@ -28,10 +28,16 @@ def add_resolver(resolver: Callable[[str], Analyzer | None]) -> None:
 
 
 def analyzer_names() -> list[str]:
+    _load_builtins()
     return sorted(_FACTORIES)
 
 
+def _load_builtins() -> None:
+    import modlab.analyzers.builtin  # noqa: F401  (registers the built-in analyzers)
+
+
 def get_analyzer(name: str) -> Analyzer:
+    _load_builtins()
     with _lock:
         if name in _INSTANCES:
             return _INSTANCES[name]

@@ -54,7 +54,12 @@ def default_filter() -> dict[str, Any]:
 
 
 def _is_model_key(key: str) -> bool:
-    return key in BUILTIN_ANALYZERS or key == "language" or key.startswith("agent:") or key.startswith("custom:")
+    return (
+        key in BUILTIN_ANALYZERS
+        or key == "language"
+        or key.startswith("agent:")
+        or key.startswith("custom:")
+    )
 
 
 def validate_filter(raw: Any, known_models: set[str] | None = None) -> dict[str, Any]:

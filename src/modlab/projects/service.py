@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -84,19 +85,23 @@ def _find(session: Session, ref: str) -> Project:
 class ProjectStore:
     """Create, read, update projects and rotate/verify their keys."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, known_models: Callable[[], set[str]] | None = None) -> None:
         self.db = db
+        # Custom model ids a filter may name (the MLflow registry, for the service).
+        self._known_models = known_models or set
 
-    def create(
-        self, name: str, filter: dict[str, Any] | None = None, known_models: set[str] | None = None
-    ) -> tuple[ProjectView, str]:
+    def create(self, name: str, filter: dict[str, Any] | None = None) -> tuple[ProjectView, str]:
         """Create a project; returns it and its API key (the only time the key is visible)."""
         name = name.strip()
         if not name:
             raise ProjectError("project name must not be empty")
         if len(name) > 200:
             raise ProjectError("project name must be at most 200 characters")
-        flt = validate_filter(filter, known_models) if filter is not None else default_filter()
+        flt = (
+            validate_filter(filter, self._known_models())
+            if filter is not None
+            else default_filter()
+        )
         key = generate_key()
         with self.db.session() as s:
             if s.scalar(select(Project.id).where(Project.name == name)):
@@ -134,7 +139,6 @@ class ProjectStore:
         name: str | None = None,
         filter_patch: dict[str, Any] | None = None,
         replace_filter: bool = False,
-        known_models: set[str] | None = None,
         rate_limit: tuple[int, float] | None = None,
         settings_patch: dict[str, Any] | None = None,
     ) -> ProjectView:
@@ -151,7 +155,9 @@ class ProjectStore:
                 project.name = name
             if filter_patch is not None:
                 base = {} if replace_filter else dict(project.filter or {})
-                project.filter = validate_filter(merge_filter(base, filter_patch), known_models)
+                project.filter = validate_filter(
+                    merge_filter(base, filter_patch), self._known_models()
+                )
             if rate_limit is not None:
                 project.rate_limit_requests, project.rate_limit_window_s = rate_limit
             if settings_patch is not None:

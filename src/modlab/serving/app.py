@@ -1,6 +1,5 @@
 """The HTTP API (FastAPI, mounted into the BentoML service). Routes stay thin."""
 
-
 import secrets
 from typing import Annotated, Any
 
@@ -8,12 +7,15 @@ from fastapi import Depends, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
+from modlab import queue as review_queue
+from modlab.analyzers.custom import champion_cache
 from modlab.analyzers.registry import AnalyzerUnavailable
 from modlab.detectors import DetectorOptions
 from modlab.moderation.log import new_request_id, now_ms
 from modlab.moderation.pipeline import moderate, run_analyzer
 from modlab.projects import FilterError, ProjectError, ProjectNotFound, ProjectView
 from modlab.serving.errors import ApiError, error_response, install_error_handlers
+from modlab.serving.routes_queue import build_router as build_queue_router
 from modlab.serving.runtime import Runtime
 
 MAX_BODY_BYTES = 1_000_000
@@ -120,8 +122,7 @@ def create_app(runtime: Runtime) -> FastAPI:
             languages=tuple(project.settings.get("languages", ["en"])),
         )
 
-    def known_models() -> set[str]:
-        return set()
+    models = champion_cache()
 
     @app.get("/api/v1/auth")
     def auth(who: CallerDep) -> dict:
@@ -152,7 +153,7 @@ def create_app(runtime: Runtime) -> FastAPI:
         if not who.admin:
             raise ApiError(403, "creating projects needs the admin key")
         try:
-            project, key = runtime.projects.create(body.name, body.filter, known_models())
+            project, key = runtime.projects.create(body.name, body.filter)
         except FilterError as exc:
             raise ApiError(400, str(exc)) from None
         except ProjectError as exc:
@@ -178,9 +179,7 @@ def create_app(runtime: Runtime) -> FastAPI:
     def update_project(project_id: str, body: ProjectUpdate, who: CallerDep) -> dict:
         project = visible_project(project_id, who)
         try:
-            updated = runtime.projects.update(
-                project.id, name=body.name, filter_patch=body.filter, known_models=known_models()
-            )
+            updated = runtime.projects.update(project.id, name=body.name, filter_patch=body.filter)
         except FilterError as exc:
             raise ApiError(400, str(exc)) from None
         except ProjectError as exc:
@@ -210,6 +209,7 @@ def create_app(runtime: Runtime) -> FastAPI:
                 context_id=body.contextId,
                 metadata=body.metadata,
             )
+            review_queue.on_new_request(runtime.db, project, rid)  # QUEUE_ITEM_NEW webhooks
         runtime.requests.count_usage(project.id, body.value)
         return {"status": "success", "request": {"id": rid, "timestamp": ts}, **result.body}
 
@@ -244,6 +244,14 @@ def create_app(runtime: Runtime) -> FastAPI:
             runtime.requests.count_usage(project.id, body.value)
         return out
 
+    @app.post("/api/v1/models/{name}/reload")
+    def reload_model(name: str, who: CallerDep) -> dict:
+        project_of(who) if not who.admin else None
+        analyzer = models.reload(name)
+        if analyzer is None:
+            raise ApiError(404, f"no registered model {name!r} with a champion version")
+        return {"status": "success", "model": name, "version": analyzer.version}
+
     @app.get("/livez")
     def livez() -> dict:
         return {"status": "ok"}
@@ -254,6 +262,10 @@ def create_app(runtime: Runtime) -> FastAPI:
             return JSONResponse({"status": "ready"})
         return error_response(503, "models are loading")
 
+    from modlab.serving.routes_compat import build_compat_router
+
+    app.include_router(build_compat_router(runtime, caller))
+    app.include_router(build_queue_router(runtime, caller))  # queue, actions, webhooks, users
     _install_fallbacks(app)
     return app
 

@@ -12,6 +12,7 @@ from modlab.projects import ProjectStore
 from modlab.serving.ratelimit import RateLimiter
 from modlab.settings import Settings, get_settings
 from modlab.storage.db import Database, get_database
+from modlab.webhooks import WebhookWorker, start_worker
 
 log = logging.getLogger("modlab.serving")
 
@@ -24,15 +25,17 @@ class Runtime:
     requests: RequestLogStore
     limiter: RateLimiter = field(default_factory=RateLimiter)
     ready: threading.Event = field(default_factory=threading.Event)
+    webhook_worker: WebhookWorker | None = None  # started by warm_up (modlab.webhooks)
 
     @classmethod
     def create(cls, settings: Settings | None = None) -> Runtime:
         settings = settings or get_settings()
         settings.ensure_dirs()
         db = get_database(settings.database)
-        return cls(
-            settings=settings, db=db, projects=ProjectStore(db), requests=RequestLogStore(db)
-        )
+        from modlab.analyzers.custom import champion_cache
+
+        projects = ProjectStore(db, known_models=champion_cache().known_models)
+        return cls(settings=settings, db=db, projects=projects, requests=RequestLogStore(db))
 
     def warm_up(self) -> None:
         """Load every detector (and its resources) before declaring the service ready."""
@@ -42,4 +45,5 @@ class Runtime:
                 detector.detect("warm up text with example@example.com")
             except Exception:  # a broken detector must not keep the service down
                 log.exception("detector %s failed to warm up", name)
+        self.webhook_worker = self.webhook_worker or start_worker(self.db, self.settings)
         self.ready.set()
