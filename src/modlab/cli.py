@@ -24,6 +24,21 @@ app.add_typer(projects_app, name="projects")
 app.add_typer(mlflow_app, name="mlflow")
 
 
+def _mount_workbench() -> None:
+    """Sub-commands owned by the workbench packages (each module keeps its imports lazy)."""
+    from modlab.annotation.cli import argilla_app
+    from modlab.builtin.cli import builtin_app
+    from modlab.data.cli import data_app, models_app
+
+    models_app.registered_commands.extend(builtin_app.registered_commands)
+    app.add_typer(models_app, name="models")
+    app.add_typer(data_app, name="data")
+    app.add_typer(argilla_app, name="argilla")
+
+
+_mount_workbench()
+
+
 def _store():
     from modlab.analyzers.custom import champion_cache
     from modlab.projects import ProjectStore
