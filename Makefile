@@ -26,7 +26,7 @@ install: $(STAMP)
 
 ## Set up everything and run the service (:3000) and MLflow (:5000) on embedded defaults.
 serve: install
-	$(VENV)/bin/modlab serve
+	$(VENV)/bin/modlab serve --build-models --lab --argilla
 
 ## The whole test suite (lint, unit, integration, notebooks). Installs what it needs.
 test: install

@@ -182,17 +182,40 @@ def serve(
     host: Annotated[str | None, typer.Option()] = None,
     port: Annotated[int | None, typer.Option()] = None,
     with_mlflow: Annotated[bool, typer.Option("--mlflow/--no-mlflow")] = True,
+    with_lab: Annotated[bool, typer.Option("--lab/--no-lab", help="JupyterLab")] = False,
+    with_argilla: Annotated[bool, typer.Option("--argilla/--no-argilla")] = False,
+    build_models: Annotated[bool, typer.Option("--build-models/--no-build-models")] = False,
 ) -> None:
-    """Run the moderation service (BentoML) in the foreground, with MLflow beside it."""
+    """Run the moderation service (BentoML) in the foreground, with the workbench beside it."""
     settings = get_settings()
     settings.ensure_dirs()
     from modlab.storage.db import get_database
 
     get_database(settings.database)  # migrate before the workers start
+    if build_models:
+        from modlab.builtin.build import build_missing
+
+        for name in build_missing():
+            typer.echo(f"built-in model ready: {name}")
     if with_mlflow:
         from modlab.ops import mlflow_server
 
         typer.echo(f"MLflow tracking UI: {mlflow_server.start(settings)}")
+    if with_lab:
+        from modlab.ops import jupyter
+
+        try:
+            typer.echo(f"JupyterLab (notebooks): {jupyter.start(settings)}")
+        except RuntimeError as exc:
+            typer.secho(f"JupyterLab did not start: {exc}", fg=typer.colors.YELLOW, err=True)
+    if with_argilla:
+        from modlab.annotation import argilla_stack
+
+        try:
+            info = argilla_stack.up(settings)
+            typer.echo(f"Argilla (annotation UI): {info.get('url', settings.argilla_url)}")
+        except Exception as exc:  # the service must come up even if Argilla cannot
+            typer.secho(f"Argilla did not start: {exc}", fg=typer.colors.YELLOW, err=True)
     env = {
         **os.environ,
         "BENTOML_DO_NOT_TRACK": "true",

@@ -35,6 +35,8 @@ class Settings(BaseSettings):
     mlflow_artifact_root: Path = Field(default_factory=lambda: REPO_ROOT / "mlruns")
     mlflow_host: str = "127.0.0.1"
     mlflow_port: int = 5000
+    jupyter_host: str = "127.0.0.1"
+    jupyter_port: int = 8888
 
     host: str = "127.0.0.1"
     port: int = 3000
