@@ -14,6 +14,7 @@ from __future__ import annotations
 import gzip
 from pathlib import Path
 
+from modlab.detectors._common import words
 from modlab.detectors.address import STOPWORDS, _fold
 
 OUT = Path(__file__).resolve().parents[1] / "src/modlab/detectors/resources/places/places.txt.gz"
@@ -21,14 +22,15 @@ OUT = Path(__file__).resolve().parents[1] / "src/modlab/detectors/resources/plac
 # Short and colloquial country names that GeoNames lists under their official names.
 COUNTRY_ALIASES = (
     "Czech Republic, United States, United States of America, USA, U.S.A., UK, U.K., Britain, "
-    "Great Britain, England, Scotland, Wales, Northern Ireland, Holland, The Netherlands, "
+    "Great Britain, England, Scotland, Wales, Northern Ireland, Holland, Netherlands, "
+    "The Netherlands, "
     "Russia, South Korea, North Korea, Vietnam, Ivory Coast, Macedonia, Burma, Swaziland, "
     "Cape Verde, East Timor, Vatican, Vatican City, Palestine, Taiwan, Laos, Syria, Iran, "
     "Bolivia, Venezuela, Tanzania, Moldova, Micronesia, Brunei, Congo, Turkey, Greenland"
 )
 MAJOR_CITY = 300_000
 # City names that are far more often ordinary English words or given names.
-COMMON_WORDS = frozenset(
+COMMON_WORDS = words(
     "mobile nice split reading bath deal hope orange victoria florence mercedes york "
     "jackson austin charlotte lincoln madison marion aurora eugene jersey mission surprise "
     "independence liberty concord paradise spring springs union normal temple troy vienna "
@@ -36,7 +38,7 @@ COMMON_WORDS = frozenset(
     "alexandria cleveland arlington bristol buffalo camden clinton dayton denton franklin "
     "hamilton harrison irving kent lawrence lewis logan milton monroe murray newton norman "
     "palmer santa sale march may june mandal cork male man bar best gap goes hove "
-    "lima mesa plano laredo chester warren wilson wayne york pearl sydney tyler".split()
+    "lima mesa plano laredo chester warren wilson wayne york pearl sydney tyler"
 )
 
 
@@ -65,8 +67,9 @@ def main() -> None:
     minor_f = keep(minor) - major_f
     lines = [f"{n}\t1" for n in major_f] + sorted(minor_f)
     OUT.parent.mkdir(parents=True, exist_ok=True)
-    with gzip.open(OUT, "wt", encoding="utf-8", compresslevel=9) as fh:
-        fh.write("\n".join(sorted(lines)) + "\n")
+    data = ("\n".join(sorted(lines)) + "\n").encode("utf-8")
+    with OUT.open("wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as fh:
+        fh.write(data)  # mtime=0: rebuilding unchanged data gives identical bytes
     print(f"wrote {len(major_f)} major and {len(minor_f)} other names to {OUT}")
 
 

@@ -50,6 +50,8 @@ def test_contract_span_offsets() -> None:
         ("mail john.smith@mail.example.co.uk.", "john.smith@mail.example.co.uk"),
         ("(MatthiasHimmel@armyspy.com)", "MatthiasHimmel@armyspy.com"),
         ("first.last+tag@sub.domain.org, thanks", "first.last+tag@sub.domain.org"),
+        ("mail jürgen@münchen.de now", "jürgen@münchen.de"),
+        ("пиши на пример@почта.рф", "пример@почта.рф"),
     ],
 )
 def test_plain_addresses(text: str, expected: str) -> None:

@@ -10,7 +10,9 @@ MODES = (Mode.NORMAL, Mode.SUSPICIOUS, Mode.PARANOID)
 
 
 def texts(text: str, mode: Mode, region: str = "US") -> list[str]:
-    return [m.text for m in get_detector("phone").detect(text, mode, DetectorOptions(region=region))]
+    return [
+        m.text for m in get_detector("phone").detect(text, mode, DetectorOptions(region=region))
+    ]
 
 
 @pytest.mark.parametrize(

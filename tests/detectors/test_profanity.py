@@ -86,14 +86,16 @@ def test_normal_whole_words_and_inflections(
         ("FÜCK", "FÜCK"),
         ("fuckthis", "fuck"),
         ("youfuckingidiot", "fucking"),
-        ("shitface", "shitface"),
+        ("gofuckyourself", "fuck"),
     ],
 )
-def test_suspicious_obfuscations(detector: ProfanityDetector, text: str, expected: str | None) -> None:
+def test_suspicious_obfuscations(
+    detector: ProfanityDetector, text: str, expected: str | None
+) -> None:
     if expected is None:  # too far from the word: not required, only must not crash
         texts(detector, text, Mode.PARANOID)
         return
-    assert texts(detector, text, Mode.NORMAL) == [] or expected in {"shitface"}
+    assert texts(detector, text, Mode.NORMAL) == []
     assert texts(detector, text, Mode.SUSPICIOUS) == [expected]
     assert texts(detector, text, Mode.PARANOID) == [expected]
     level = detector.detect(text, Mode.PARANOID)[0].level
@@ -112,7 +114,9 @@ def test_suspicious_obfuscations(detector: ProfanityDetector, text: str, expecte
         ("c**t", "c**t"),
     ],
 )
-def test_paranoid_reversed_and_masked(detector: ProfanityDetector, text: str, expected: str) -> None:
+def test_paranoid_reversed_and_masked(
+    detector: ProfanityDetector, text: str, expected: str
+) -> None:
     assert texts(detector, text, Mode.NORMAL) == []
     assert texts(detector, text, Mode.SUSPICIOUS) == []
     found = detector.detect(text, Mode.PARANOID)
@@ -150,7 +154,12 @@ def test_spans_point_at_original_text_after_normalisation(detector: ProfanityDet
     assert [m.text for m in found] == ["f.u.c.k", "fцcking", "a$$hole", "kcuf"]
     for m in found:
         assert text[m.start : m.end] == m.text
-    assert [m.level for m in found] == [Mode.SUSPICIOUS, Mode.SUSPICIOUS, Mode.SUSPICIOUS, Mode.PARANOID]
+    assert [m.level for m in found] == [
+        Mode.SUSPICIOUS,
+        Mode.SUSPICIOUS,
+        Mode.SUSPICIOUS,
+        Mode.PARANOID,
+    ]
 
 
 def test_combining_accents_keep_spans(detector: ProfanityDetector) -> None:
@@ -187,9 +196,7 @@ def test_non_english_text_gives_empty_matches(
 
 def test_other_languages_from_options(detector: ProfanityDetector) -> None:
     assert texts(detector, "Du bist ein Arschloch", Mode.NORMAL) == []
-    assert texts(detector, "Du bist ein Arschloch", Mode.NORMAL, languages=("de",)) == [
-        "Arschloch"
-    ]
+    assert texts(detector, "Du bist ein Arschloch", Mode.NORMAL, languages=("de",)) == ["Arschloch"]
     assert texts(detector, "eres un cabrón", Mode.NORMAL, languages=("es",)) == ["cabrón"]
     assert texts(detector, "eres un cabron", Mode.SUSPICIOUS, languages=("es",)) == ["cabron"]
     assert texts(detector, "fuck, Arschloch", Mode.NORMAL, languages=("en", "de")) == [

@@ -11,9 +11,10 @@ def found(text: str, mode: Mode = Mode.NORMAL) -> list[tuple[str, str | None]]:
     return [(m.text, m.component) for m in get_detector("sensitive").detect(text, mode)]
 
 
-def test_seed_example_components() -> None:
+@pytest.mark.parametrize("mode", list(Mode))
+def test_seed_example_components(mode: Mode) -> None:
     text = "My password is password1234 and my card is 4242 4242 4242 4242"
-    assert found(text) == [
+    assert found(text, mode) == [
         ("password1234", "password"),
         ("4242 4242 4242 4242", "credit_debit_number"),
     ]
@@ -39,7 +40,11 @@ def test_seed_example_components() -> None:
         ("password: hunter22!", "hunter22!", "password"),
         ("my PIN is 4821.", "4821", "pin"),
         ("blocked 41.173.96.26 again", "41.173.96.26", "ip_address"),
-        ("at 6e40:4041:c617:e898:c11:40d2:c669:2eb4 now", "6e40:4041:c617:e898:c11:40d2:c669:2eb4", "ip_address"),
+        (
+            "at 6e40:4041:c617:e898:c11:40d2:c669:2eb4 now",
+            "6e40:4041:c617:e898:c11:40d2:c669:2eb4",
+            "ip_address",
+        ),
         ("host ::1 and fe80::1ff:fe23:4567:890a", "fe80::1ff:fe23:4567:890a", "ip_address"),
         ("mac 00:1A:2b:3c:4D:5e", "00:1A:2b:3c:4D:5e", "mac_address"),
         ("cisco 0011.22aa.bbcc", "0011.22aa.bbcc", "mac_address"),

@@ -32,7 +32,10 @@ def test_contract_examples_per_mode(text: str, lowest: Mode) -> None:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("see https://en.wikipedia.org/wiki/Foo_(bar)).", "https://en.wikipedia.org/wiki/Foo_(bar)"),
+        (
+            "see https://en.wikipedia.org/wiki/Foo_(bar)).",
+            "https://en.wikipedia.org/wiki/Foo_(bar)",
+        ),
         ("go to www.google.com/search?q=1, then", "www.google.com/search?q=1"),
         ("https://www.DigitalFairs.se/", "https://www.DigitalFairs.se/"),
         ("ftp://files.example.org/pub/x.tar.gz", "ftp://files.example.org/pub/x.tar.gz"),

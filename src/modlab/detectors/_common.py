@@ -29,6 +29,11 @@ DIGIT_WORDS: dict[str, str] = {
 }
 
 
+def words(text: str) -> frozenset[str]:
+    """A word set written as one space-separated string (keeps long lists readable)."""
+    return frozenset(text.split())
+
+
 def make_match(
     entity: str,
     text: str,

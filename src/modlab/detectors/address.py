@@ -8,10 +8,12 @@ continuation (``Apt. 5``, ``, New York, NY 10153``, further lines of a multi-lin
 address). Every step looks at a bounded number of tokens, so the cost is linear.
 
 NORMAL: street lines with a number, named streets with a strong type (``Abbey Road``),
-PO boxes, military addresses, "City, ST 12345". SUSPICIOUS adds weaker street types
-without a number, bare units (``Suite 4``), "Word 12" after an address cue and known
-places (countries, cities from the bundled gazetteer). PARANOID adds any "Word 12" and
-capitalised words after a place preposition ("moved here from Riisa").
+PO boxes, military addresses, "City, ST 12345", and places someone says they live in or
+come from (a gazetteer place after "in"/"from", any capitalised name after "grew up in",
+"moved here from", "flew to"). SUSPICIOUS adds weaker street types without a number
+(``Berg Hills``), bare units (``Suite 4``), "Word 12" after an address cue and major
+places (countries, big cities) mentioned on their own. PARANOID adds any "Word 12" and
+capitalised names after a bare preposition ("near Kleinfeld").
 """
 
 from __future__ import annotations
@@ -20,23 +22,22 @@ import gzip
 import re
 import threading
 import unicodedata
-from dataclasses import dataclass
 from importlib import resources
 
-from modlab.detectors._common import finalize, make_match
+from modlab.detectors._common import finalize, make_match, words
 from modlab.detectors.base import DEFAULT_OPTIONS, Detector, DetectorOptions, Match, Mode
 from modlab.detectors.registry import register
 
 ENTITY = "address"
 
 # USPS street suffixes (Publication 28, common ones) and their abbreviations.
-STRONG_TYPES = frozenset(
+STRONG_TYPES = words(
     "street st str avenue ave av road rd boulevard blvd lane ln drive dr court ct crescent cres "
     "terrace ter close square sq place pl highway hwy parkway pkwy trail trl row mews alley "
     "way wy expressway expy freeway fwy turnpike tpke causeway plaza plz circle cir gardens "
-    "broadway embankment quay wharf".split()
+    "broadway embankment quay wharf"
 )
-WEAK_TYPES = frozenset(
+WEAK_TYPES = words(
     "branch bridge brook brooks burg bypass camp canyon cape center circles cliff cliffs "
     "common corner corners course courts cove coves creek crest crossing crossroad curve dale "
     "dam divide drives estate estates extension fall falls ferry field fields flat flats ford "
@@ -49,43 +50,47 @@ WEAK_TYPES = frozenset(
     "roads route run shoal shoals shore shores skyway spring springs spur spurs squares "
     "station stations stravenue stream streets summit throughway trace track trafficway "
     "tunnel underpass union unions valley valleys viaduct view views village villages ville "
-    "vista walk walks wall ways well wells green".split()
+    "vista walk walks wall ways well wells green"
 )
-ABBREVIATIONS = frozenset(
+ABBREVIATIONS = words(
     "st str ave av rd blvd ln dr ct cres ter sq pl hwy pkwy trl wy expy fwy tpke plz cir "
-    "apt ste fl bldg rm ul al pl avda".split()
+    "apt ste fl bldg rm ul al pl avda"
 )
 # Street words that come before the name ("Rua Augusta 12", "ul. Miła 57").
-PREFIXES = frozenset(
+PREFIXES = words(
     "ul ulica aleja al rua avenida avda av calle carrer avinguda paseo passeig plaza praça praca "
     "largo travessa via viale piazza piazzale corso strada vicolo rue avenue boulevard bd "
     "chemin allée allee impasse quai place cours route straße strasse gasse odos οδός "
-    "πλατεία λεωφόρος leoforos plac náměstí namesti trg calea bulevardul strada".split()
+    "πλατεία λεωφόρος leoforos plac náměstí namesti trg calea bulevardul strada"
 )
 # Endings of street names written as one word ("Koskikatu", "Friedhofstrasse", "Sludevej").
 SUFFIXES = tuple(
-    "katu kuja tie polku raitti väylä strasse straße str gasse weg allee platz ring damm "
-    "ufer gatan gata vägen väg gränd vej gade stræde veien vegen vegur stræti braut laan "
-    "straat plein gracht kade dreef singel steeg wei utca út tér ulica cesta ulice "
-    "tee põik puiestee sokak sokağı caddesi bulvarı odos".split()
+    sorted(
+        words(
+            "katu kuja tie polku raitti väylä strasse straße str gasse weg allee platz ring damm "
+            "ufer gatan gata vägen väg gränd vej gade stræde veien vegen vegur stræti braut laan "
+            "straat plein gracht kade dreef singel steeg wei utca út tér ulica cesta ulice "
+            "tee põik puiestee sokak sokağı caddesi bulvarı odos"
+        )
+    )
 )
-STANDALONE_SUFFIXES = frozenset("tee kapu utca út tér vej gade gata väg weg".split())
-UNIT_WORDS = frozenset(
-    "apt apartment suite ste unit flat room rm floor fl bldg building lot space".split()
-)
+STANDALONE_SUFFIXES = words("tee kapu utca út tér vej gade gata väg weg")
+UNIT_WORDS = words("apt apartment suite ste unit flat room rm floor fl bldg building lot space")
 # Lowercase words inside place names ("Soto del Barco", "Begunje na Gorenjskem").
-PARTICLES = frozenset("de del della da do dos das di la le les van von der den na e y sur am an im".split())
-DIRECTIONS = frozenset("n s e w ne nw se sw north south east west".split())
-STOPWORDS = frozenset(
+PARTICLES = words(
+    "de del della da do dos das di la le les van von der den na nad pod e y sur am an im"
+)
+DIRECTIONS = words("n s e w ne nw se sw north south east west")
+STOPWORDS = words(
     "a an the and or but of to in on at by for from with as is are was were be been my your "
     "our his her their its this that these those i you he she we they it me us him them "
     "down up over into onto about near than then there here very more most some any all "
     "each every no not so too just only also per via if when while where which who what "
-    "miles mile km minutes hours days years times people dollars euros".split()
+    "miles mile km minutes hours days years times people dollars euros"
 )
-US_STATES = frozenset(
+US_STATES = words(
     "AL AK AZ AR CA CO CT DE FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH "
-    "NJ NM NY NC ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY DC PR GU VI AS MP AA AE AP".split()
+    "NJ NM NY NC ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY DC PR GU VI AS MP AA AE AP"
 )
 ADDRESS_CUES = re.compile(
     r"\b(?:address|addresses|live|lives|living|lived|located|locate|location|reside|resides|"
@@ -96,17 +101,22 @@ ADDRESS_CUES = re.compile(
 PLACE_PREPOSITIONS = re.compile(
     r"\b(?:from|to|in|at|near|visit|visiting|visited|via|around|across)\s{1,2}$", re.IGNORECASE
 )
+# "to Anna", "at Gary": after these a known small place is as likely a person.
+WEAK_PREPOSITIONS = re.compile(r"\b(?:to|at|via)\s{1,2}$", re.IGNORECASE)
 # Phrases that say where someone lives or goes, so an unknown name after them is a place.
 RESIDENCE_CUES = re.compile(
-    r"\b(?:(?:grew\s up|born|raised|live[sd]?|living|based|staying|stay|settled|located|"
+    r"\b(?:(?:grew\sup|born|raised|live[sd]?|living|based|staying|stay|settled|located|"
     r"reside[sd]?|moved(?:\s(?:back|here|there|away))?|move|relocated?|originally|"
     r"flew|fly(?:ing)?|travel(?:l?ing|l?ed)?|going|went|drove|arrived|returned|visit(?:ing|ed)?|"
+    r"com(?:e|es|ing)|came|"
     r"headed|heading|trip)\s(?:\w+\s)?(?:in|from|to|at|back\sto)|"
     r"(?:in|to|from)\s(?:the\s)?(?:city|town|village)\sof)\s{1,2}$",
     re.IGNORECASE,
 )
 
-_TOKEN = re.compile(r"\d{1,4}(?:st|nd|rd|th)(?!\w)|\d{1,6}(?:-\d{1,4})?[A-Za-z]?(?![\w])|[^\W\d_][\w'’-]{0,40}|\S")
+_TOKEN = re.compile(
+    r"\d{1,4}(?:st|nd|rd|th)(?!\w)|\d{1,6}(?:-\d{1,4})?[A-Za-z]?(?![\w])|[^\W\d_][\w'’-]{0,40}|\S"
+)
 _MILITARY = re.compile(
     r"(?<!\w)(?:(?:PSC|Unit|CMR)\s{1,2}\d{3,5},?\s{1,2}Box\s{1,2}\d{3,5}"
     r"|(?:USNS|USNV|USS|USCGC)\s{1,2}[A-Z][a-z]{1,20})"
@@ -122,13 +132,13 @@ _CITY_STATE_ZIP = re.compile(
     r"\d{5}(?:-\d{4})?(?!\w)"
 )
 _UNIT = re.compile(
-    r"(?:apt|apartment|suite|ste|unit|flat|room|rm|floor|fl|bldg|building)\.?\s{0,2}#?\s?"
+    r"(?<![\w.])(?:apt|apartment|suite|ste|unit|flat|room|rm|floor|fl|bldg|building)\.?\s{0,2}#?\s?"
     r"\d{1,6}[A-Za-z]?(?!\w)|#\s?\d{1,6}[A-Za-z]?(?!\w)",
     re.IGNORECASE,
 )
 # A comma or a line break; a new line may start with quote or bullet marks ("> ", "* ").
 _SEP_HARD = re.compile(
-    r"[ \t]{0,3}(?:,[ \t]{0,3}\n?|\n)(?:[ \t]{0,4}[>*•?|-]{1,3}(?=[ \t]))?[ \t]{0,4}(?:,[ \t]{0,3})?"
+    r"[ \t]{0,3}(?:,[ \t]{0,3}\n?|\n)(?:[ \t]{0,4}[>*•?|]{1,3})?[ \t]{0,4}(?:,[ \t]{0,3})?"
 )
 _SEP_SOFT = re.compile(r"[ \t]{1,3}")
 _SEP_DOT = re.compile(r"\.[ \t]{1,3}")
@@ -143,27 +153,20 @@ _PLACE_WORDS = re.compile(
 )
 
 
-@dataclass(slots=True)
 class _Tok:
-    text: str
-    start: int
-    end: int
+    """A token with its shape computed once (the parser looks at each many times)."""
 
-    @property
-    def low(self) -> str:
-        return self.text.lower()
+    __slots__ = ("end", "is_cap", "is_num", "is_word", "low", "start", "text")
 
-    @property
-    def is_num(self) -> bool:
-        return self.text[0].isdigit()
-
-    @property
-    def is_word(self) -> bool:
-        return self.text[0].isalpha()
-
-    @property
-    def is_cap(self) -> bool:
-        return self.text[0].isupper()
+    def __init__(self, text: str, start: int, end: int) -> None:
+        self.text = text
+        self.start = start
+        self.end = end
+        self.low = text.lower()
+        first = text[0]
+        self.is_num = first.isdigit()
+        self.is_word = first.isalpha()
+        self.is_cap = first.isupper()
 
 
 _PLACES_LOCK = threading.Lock()
@@ -246,7 +249,11 @@ class _Parser:
         """Index of the first of up to two building numbers just left of token ``i``."""
         j = i
         for _ in range(2):
-            if j - 1 >= 0 and self.toks[j - 1].is_num and self.gap_ok(self.toks[j - 1], self.toks[j]):
+            if (
+                j - 1 >= 0
+                and self.toks[j - 1].is_num
+                and self.gap_ok(self.toks[j - 1], self.toks[j])
+            ):
                 j -= 1
             else:
                 break
@@ -291,11 +298,19 @@ class _Parser:
             names = toks[first_name:i]
             all_cap = all(t.is_cap or t.is_num for t in names)
             start = self.left_numbers(first_name)
-            has_building = start < first_name
+            has_building = start < first_name or any(t.text.isdigit() for t in names)
             house = self.house_number(i)
             last = house if house is not None else i
+            direction = last + 1
+            if (
+                direction < len(toks)
+                and toks[direction].low in DIRECTIONS
+                and (toks[direction].text.isupper() or len(toks[direction].text) > 2)
+                and self.gap_ok(toks[last], toks[direction])
+            ):
+                last = direction  # "Pennsylvania Avenue NW"
             if has_building or house is not None:
-                if not all_cap and not strong and not has_building:
+                if not all_cap and not strong:  # "scored 98 points" is no street
                     continue
                 level = Mode.NORMAL if (strong or all_cap) else Mode.SUSPICIOUS
             elif all_cap:
@@ -315,6 +330,7 @@ class _Parser:
             # Up to six name words (particles like "de", "da" allowed), then a number.
             k = i
             found = None
+            named = i  # last word that still reads as part of the name
             while k + 1 < len(toks) and k - i < 7 and self.gap_ok(toks[k], toks[k + 1]):
                 nxt = toks[k + 1]
                 if nxt.is_num:
@@ -322,13 +338,17 @@ class _Parser:
                     break
                 if not nxt.is_word:
                     break
+                if named == k and nxt.low not in STOPWORDS | UNIT_WORDS:
+                    named = k + 1
                 k += 1
             start = self.left_numbers(i)
             if found is None:
                 # "26 rue des Lilas": a building number before the prefix is enough.
-                if start == i or k == i:
+                while named > i and toks[named].low in PARTICLES:
+                    named -= 1
+                if start == i or named == i:
                     continue
-                found = k
+                found = named
             self.add(start, found, Mode.NORMAL)
 
     def suffixed(self) -> None:
@@ -337,9 +357,7 @@ class _Parser:
             if not tok.is_word:
                 continue
             low = tok.low
-            if not (
-                (low.endswith(SUFFIXES) and len(low) > 5) or low in STANDALONE_SUFFIXES
-            ):
+            if not ((low.endswith(SUFFIXES) and len(low) > 5) or low in STANDALONE_SUFFIXES):
                 continue
             house = self.house_number(i)
             if house is None:
@@ -357,7 +375,7 @@ class _Parser:
             self.add(start, house, Mode.NORMAL)
 
     def numbered_words(self) -> None:
-        """"6750 Koskikatu 25" (two numbers around a name) and "Jahu 80" (cue-dependent)."""
+        """ "6750 Koskikatu 25" (two numbers around a name) and "Jahu 80" (cue-dependent)."""
         toks = self.toks
         for i, tok in enumerate(toks):
             if not tok.is_num or i == 0:
@@ -374,7 +392,12 @@ class _Parser:
             start = self.left_numbers(j)
             capitalised = names[0].is_cap
             if start < j:
-                level = Mode.NORMAL if capitalised or len(names[0].text) >= 5 else Mode.SUSPICIOUS
+                if capitalised:
+                    level = Mode.NORMAL
+                elif len(toks[start].text) >= 3:  # "2407 somestreet 6", not "7 example 8"
+                    level = Mode.SUSPICIOUS
+                else:
+                    continue
             elif capitalised:
                 before = self.text[max(0, toks[j].start - 60) : toks[j].start]
                 level = Mode.SUSPICIOUS if ADDRESS_CUES.search(before) else Mode.PARANOID
@@ -385,7 +408,7 @@ class _Parser:
             self.add(start, i, level)
 
     def double_numbers(self) -> None:
-        """"9816 214 Pavlou Drandaki": building and street number, then a capitalised name."""
+        """ "9816 214 Pavlou Drandaki": building and street number, then a capitalised name."""
         toks = self.toks
         for i in range(len(toks) - 2):
             a, b = toks[i], toks[i + 1]
@@ -426,10 +449,16 @@ class _Parser:
         i = 0
         while i < len(toks):
             tok = toks[i]
-            if not tok.is_word or not tok.is_cap or tok.low in STOPWORDS:
+            if not tok.is_word or tok.low in STOPWORDS:
                 i += 1
                 continue
             before = self.text[max(0, tok.start - 40) : tok.start]
+            if not tok.is_cap:
+                # All-lowercase writing: "we moved here from tunisia".
+                if RESIDENCE_CUES.search(before) and tok.low in known:
+                    self.spans.append((tok.start, tok.end, Mode.NORMAL))
+                i += 1
+                continue
             cue = PLACE_PREPOSITIONS.search(before) is not None
             best = None
             for n in (4, 3, 2, 1):
@@ -442,21 +471,29 @@ class _Parser:
                 if major is None:
                     continue
                 # A small town's name alone is more often a person's ("Mary", "Alma").
-                if cue:
+                weak = WEAK_PREPOSITIONS.search(before) and not RESIDENCE_CUES.search(before)
+                if major and self.own_line(group[0].start, group[-1].end):
+                    best = (i + n - 1, Mode.NORMAL)  # a place line of a postal block
+                elif self.inside_proper_noun(i, i + n - 1):
+                    pass  # "Boston Consulting Group", "Arpin Van Lines", "Zizi Konya"
+                elif cue and not weak:
                     best = (i + n - 1, Mode.NORMAL)
                 elif major:
                     best = (i + n - 1, Mode.SUSPICIOUS)
+                elif cue:
+                    best = (i + n - 1, Mode.PARANOID)
                 break
             if best is None and cue:
                 k = i
-                while (
-                    k + 1 < len(toks)
-                    and k - i < 2
-                    and toks[k + 1].is_word
-                    and toks[k + 1].is_cap
-                    and self.gap_ok(toks[k], toks[k + 1])
-                ):
+                last = i
+                while k + 1 < len(toks) and k - i < 4 and self.gap_ok(toks[k], toks[k + 1]):
+                    nxt = toks[k + 1]
+                    if not nxt.is_word or not (nxt.is_cap or nxt.low in PARTICLES):
+                        break
                     k += 1
+                    if nxt.is_cap:
+                        last = k  # "Reguengos de Monsaraz", not "Reguengos de"
+                k = last
                 strong = RESIDENCE_CUES.search(before) is not None
                 best = (k, Mode.NORMAL if strong else Mode.PARANOID)
             if best is not None:
@@ -465,6 +502,30 @@ class _Parser:
                 i = last + 1
             else:
                 i += 1
+
+    def inside_proper_noun(self, first: int, last: int) -> bool:
+        """Whether capitalised words sit right before or after tokens first..last."""
+        toks = self.toks
+
+        def proper(k: int) -> bool:
+            tok = toks[k]
+            return tok.is_word and tok.is_cap and tok.low not in STOPWORDS
+
+        before = first > 0 and proper(first - 1) and self.gap_ok(toks[first - 1], toks[first])
+        after = (
+            last + 1 < len(toks) and proper(last + 1) and self.gap_ok(toks[last], toks[last + 1])
+        )
+        return bool(before or after)
+
+    def own_line(self, start: int, end: int) -> bool:
+        """Whether [start, end) is a whole line of a multi-line text ("Los Angeles\\nUSA")."""
+        text = self.text
+        if "\n" not in text:
+            return False
+        line_start = text.rfind("\n", 0, start) + 1
+        line_end = text.find("\n", end)
+        line_end = len(text) if line_end < 0 else line_end
+        return not text[line_start:start].strip(" \t>*,") and not text[end:line_end].strip(" \t.,")
 
     # --- continuation --------------------------------------------------------------
     def continuation(self, pos: int, strong_only: bool = False) -> int:
@@ -548,7 +609,7 @@ class _Parser:
         return []
 
     def corners(self) -> None:
-        """"the corner of A and B" is one address."""
+        """ "the corner of A and B" is one address."""
         for m in re.finditer(r"(?:the\s)?corner\sof\s", self.text, re.IGNORECASE):
             first = [s for s in self.spans if s[0] == m.end()]
             if not first:
@@ -590,15 +651,11 @@ class AddressDetector(Detector):
 _ADJACENT = re.compile(r"[ \t]{1,3}|[ \t]{0,3}(?:,[ \t]{0,3}\n?|\n)[ \t]{0,4}")
 
 
-def _merge_adjacent(
-    text: str, spans: list[tuple[int, int, Mode]]
-) -> list[tuple[int, int, Mode]]:
+def _merge_adjacent(text: str, spans: list[tuple[int, int, Mode]]) -> list[tuple[int, int, Mode]]:
     """Two address parts side by side are one address ("Bundesstrasse 31 Zezig Streets")."""
     merged: list[list] = []
     for start, end, level in spans:
-        if merged and (
-            start <= merged[-1][1] or _ADJACENT.fullmatch(text, merged[-1][1], start)
-        ):
+        if merged and (start <= merged[-1][1] or _ADJACENT.fullmatch(text, merged[-1][1], start)):
             merged[-1][1] = max(merged[-1][1], end)
             merged[-1][2] = min(merged[-1][2], level)
         else:

@@ -1,3 +1,3 @@
 """Imports every built-in detector module so each registers itself."""
 
-from modlab.detectors import address, email, phone, sensitive, url, username  # noqa: F401
+from modlab.detectors import address, email, name, phone, profanity, sensitive, url, username  # noqa: F401

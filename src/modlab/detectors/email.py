@@ -8,26 +8,34 @@ from __future__ import annotations
 
 import re
 
-from modlab.detectors._common import finalize, is_public_suffix, make_match
+from modlab.detectors._common import finalize, is_public_suffix, make_match, words
 from modlab.detectors.base import DEFAULT_OPTIONS, Detector, DetectorOptions, Match, Mode
 from modlab.detectors.registry import register
 
 ENTITY = "email"
 
-_LOCAL = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]{1,64}(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]{1,64}){0,8}"
+# Unicode letters are allowed (RFC 6531 local parts, IDN domains: jürgen@münchen.de).
+_LOCAL = r"[\w!#$%&'*+/=?^`{|}~-]{1,64}(?:\.[\w!#$%&'*+/=?^`{|}~-]{1,64}){0,8}"
+_ULABEL = r"[^\W_](?:[\w-]{0,61}[^\W_])?"
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
 
 # RFC-5322-ish addresses as people type them; the TLD is checked against the PSL afterwards.
 _PLAIN = re.compile(
-    rf"(?<![\w.!#$%&'*+/=?^`{{|}}~-])(?P<local>{_LOCAL})@(?P<domain>{_LABEL}(?:\.{_LABEL}){{0,8}}"
-    rf"\.(?P<tld>[A-Za-z]{{2,24}}))(?![\w-]|\.[A-Za-z0-9])"
+    rf"(?<![\w.!#$%&'*+/=?^`{{|}}~-])(?P<local>{_LOCAL})@(?P<domain>{_ULABEL}(?:\.{_ULABEL}){{0,8}}"
+    rf"\.(?P<tld>[^\W\d_]{{2,24}}))(?![\w-]|\.\w)"
 )
 
 # Obfuscated "at": " at ", "[at]", "(at)", "{at}", "<at>", "|at|", " @ ".
 _OPEN = r"[\[({<|*_-]"
 _CLOSE = r"[\])}>|*_-]"
-_AT = rf"(?:\s{{0,3}}{_OPEN}\s{{0,2}}(?:at|@)\s{{0,2}}{_CLOSE}\s{{0,3}}|\s{{1,3}}(?:at|@)\s{{1,3}}|\s{{1,3}}@|@\s{{1,3}})"
-_DOT = rf"(?:\s{{0,3}}{_OPEN}\s{{0,2}}(?:dot|\.)\s{{0,2}}{_CLOSE}\s{{0,3}}|\s{{1,3}}(?:dot|\.)\s{{1,3}}|\s{{1,3}}\.|\.\s{{1,3}}|\.)"
+_AT = (
+    rf"(?:\s{{0,3}}{_OPEN}\s{{0,2}}(?:at|@)\s{{0,2}}{_CLOSE}\s{{0,3}}"
+    r"|\s{1,3}(?:at|@)\s{1,3}|\s{1,3}@|@\s{1,3})"
+)
+_DOT = (
+    rf"(?:\s{{0,3}}{_OPEN}\s{{0,2}}(?:dot|\.)\s{{0,2}}{_CLOSE}\s{{0,3}}"
+    r"|\s{1,3}(?:dot|\.)\s{1,3}|\s{1,3}\.|\.\s{1,3}|\.)"
+)
 _WORD = r"[A-Za-z0-9][A-Za-z0-9_%+-]{0,63}"
 
 _OBFUSCATED = re.compile(
@@ -54,9 +62,9 @@ _DESCRIBED = re.compile(
     re.IGNORECASE,
 )
 
-_STOP_LOCALS = frozenset(
+_STOP_LOCALS = words(
     "i me you he she we they it this that look looking me.at be is are was were am "
-    "here there home work school stay staying".split()
+    "here there home work school stay staying"
 )
 
 

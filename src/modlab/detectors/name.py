@@ -45,6 +45,76 @@ NAME_CUES = {
     "tell", "met", "meet", "said", "says", "told", "love", "miss", "wife", "husband", "son",
     "daughter", "brother", "sister", "friend", "mom", "dad", "boss", "colleague", "cousin",
 }  # fmt: skip
+# Function words that are also someone's name (My, He, Do, Can, Else, Even): never gazetteer
+# hits and never used as names in the training data.
+STOPWORDS = frozenset(
+    [
+        "a",
+        "an",
+        "and",
+        "are",
+        "as",
+        "at",
+        "be",
+        "but",
+        "by",
+        "can",
+        "do",
+        "else",
+        "even",
+        "for",
+        "from",
+        "had",
+        "has",
+        "have",
+        "he",
+        "her",
+        "his",
+        "i",
+        "if",
+        "in",
+        "is",
+        "it",
+        "its",
+        "may",
+        "me",
+        "my",
+        "no",
+        "not",
+        "of",
+        "on",
+        "or",
+        "our",
+        "she",
+        "so",
+        "than",
+        "that",
+        "the",
+        "their",
+        "them",
+        "then",
+        "there",
+        "these",
+        "they",
+        "this",
+        "to",
+        "too",
+        "us",
+        "was",
+        "we",
+        "were",
+        "what",
+        "when",
+        "where",
+        "which",
+        "who",
+        "will",
+        "with",
+        "would",
+        "you",
+        "your",
+    ]
+)
 PARTICLES = {
     "van", "von", "der", "den", "de", "del", "della", "di", "da", "dos", "das", "du", "la", "le",
     "bin", "ibn", "al", "el", "ter", "ten", "mac", "st", "y",
@@ -73,7 +143,7 @@ class Gazetteers:
 def gazetteers() -> Gazetteers:
     first = _read_words(NAMES_DIR / "first_names.txt") | _read_words(NAMES_DIR / "fng_first.txt")
     last = _read_words(NAMES_DIR / "last_names.txt") | _read_words(NAMES_DIR / "fng_last.txt")
-    return Gazetteers(first, last - PARTICLES, _read_words(COMMON_WORDS))
+    return Gazetteers(first - STOPWORDS, last - PARTICLES - STOPWORDS, _read_words(COMMON_WORDS))
 
 
 def tokenize(text: str) -> list[tuple[int, int]]:
@@ -136,12 +206,27 @@ _CTX_KEYS = ("w=", "sh=")
 _CTX_FLAGS = {"title", "lower", "gF", "gL", "common", "gOnly", "titleword", "initial", "upper"}
 
 
-def sentence_features(text: str, spans: list[tuple[int, int]]) -> list[list[str]]:
-    """CRF features for each token (``spans`` from :func:`tokenize`)."""
-    gaz = gazetteers()
+@lru_cache(maxsize=65536)
+def _cached_features(word: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    feats = _token_features(word, gazetteers())
+    return tuple(feats), tuple(f for f in feats if f.startswith(_CTX_KEYS) or f in _CTX_FLAGS)
+
+
+def sentence_features(
+    text: str, spans: list[tuple[int, int]], gaz: Gazetteers | None = None
+) -> list[list[str]]:
+    """CRF features for each token (``spans`` from :func:`tokenize`).
+
+    ``gaz`` replaces the shipped gazetteers (training uses a reduced copy).
+    """
     words = [text[s:e] for s, e in spans]
-    base = [_token_features(w, gaz) for w in words]
-    ctx = [[f for f in feats if f.startswith(_CTX_KEYS) or f in _CTX_FLAGS] for feats in base]
+    if gaz is None:
+        pairs = [_cached_features(w) for w in words]
+        base = [p[0] for p in pairs]
+        ctx = [p[1] for p in pairs]
+    else:
+        base = [_token_features(w, gaz) for w in words]
+        ctx = [[f for f in feats if f.startswith(_CTX_KEYS) or f in _CTX_FLAGS] for feats in base]
     n = len(words)
     out = []
     for i, feats in enumerate(base):
@@ -153,7 +238,13 @@ def sentence_features(text: str, spans: list[tuple[int, int]]) -> list[list[str]
             row.append("BOS")
         if i == 0 or "\n" in gap:
             row.append("linestart")
-        if i == 0 or words[i - 1] in {".", "!", "?", ":", "\"", ">"} or "\n" in gap:
+        after_title = i > 0 and (
+            words[i - 1].lower() in TITLES
+            or (words[i - 1] == "." and i > 1 and words[i - 2].lower() in TITLES)
+        )
+        if after_title:
+            row.append("after_title")
+        elif i == 0 or words[i - 1] in {".", "!", "?", ":", '"', ">"} or "\n" in gap:
             row.append("sentstart")
         if i + 1 < n and text[spans[i][1] : spans[i + 1][0]] == "" and words[i + 1] == ".":
             row.append("dot_after")
@@ -203,12 +294,17 @@ def _labels_to_people(
 ) -> list[Person]:
     people: list[Person] = []
     current: list[list] = []  # [component, start, end, [probs]]
+    labels = list(labels)
+    # The dot of an initial inside a name ("Sadia A. Rezaei") belongs to the name.
+    for i in range(1, len(labels) - 1):
+        if labels[i] == "O" and labels[i - 1] != "O" and labels[i + 1] != "O":
+            (ps, pe), (s, e) = spans[i - 1], spans[i]
+            if text[s:e] == "." and pe == s and pe - ps == 1 and text[ps].isupper():
+                labels[i] = "I-" + labels[i - 1].split("-", 1)[1]
 
     def close() -> None:
         if current:
-            parts = tuple(
-                NamePart(c.lower(), s, e, sum(p) / len(p)) for c, s, e, p in current
-            )
+            parts = tuple(NamePart(c.lower(), s, e, sum(p) / len(p)) for c, s, e, p in current)
             people.append(Person(parts, level))
             current.clear()
 
@@ -260,6 +356,7 @@ class NameModel:
             tagger = pycrfsuite.Tagger()
             tagger.open(str(self.path))
             self._local.tagger = tagger
+            self._local.labels = tuple(lab for lab in tagger.labels() if lab != "O")
         return tagger
 
     def people(self, text: str, mode: Mode) -> list[Person]:
@@ -267,32 +364,37 @@ class NameModel:
         if not spans or not any(ch.isalpha() for ch in text):
             return []
         tagger = self._tagger()
+        name_labels = self._local.labels
         tagger.set(sentence_features(text, spans))
         viterbi = tagger.tag()
-        label_set = [lab for lab in LABELS if lab != "O"]
-        marg = [
-            {lab: tagger.marginal(lab, i) for lab in label_set} for i in range(len(spans))
-        ]
         probs = [1.0 - tagger.marginal("O", i) for i in range(len(spans))]
         found = _labels_to_people(text, spans, viterbi, probs, Mode.NORMAL)
         for level in (Mode.SUSPICIOUS, Mode.PARANOID):
             if level > mode:
                 break
             threshold = THRESHOLDS[level]
-            labels = []
+            labels = list(viterbi)
+            extra = False
             for i, p in enumerate(probs):
-                if viterbi[i] != "O":
-                    labels.append(viterbi[i])
-                elif p >= threshold and _looks_like_name(text[spans[i][0] : spans[i][1]]):
-                    labels.append(max(marg[i], key=marg[i].__getitem__))
-                else:
-                    labels.append("O")
-            found.extend(_labels_to_people(text, spans, labels, probs, level))
+                if labels[i] == "O" and p >= threshold:
+                    word = text[spans[i][0] : spans[i][1]]
+                    if _looks_like_name(word):
+                        labels[i] = max(name_labels, key=lambda lab, i=i: tagger.marginal(lab, i))
+                        extra = True
+            if extra:
+                found.extend(_labels_to_people(text, spans, labels, probs, level))
         return found
 
 
 def _looks_like_name(word: str) -> bool:
-    return word[:1].isalpha() and not any(ch.isdigit() for ch in word)
+    """Extra (below-Viterbi) tokens must look like a name: letters, not a common lower word."""
+    if not word[:1].isalpha() or any(ch.isdigit() for ch in word):
+        return False
+    low = word.lower()
+    if low in STOPWORDS:
+        return False
+    gaz = gazetteers()
+    return not (word.islower() and low in gaz.common and low not in gaz.first)
 
 
 _MODEL: NameModel | None = None
@@ -327,6 +429,9 @@ def _select(person: Person, components: tuple[str, ...]) -> list[list[NamePart]]
 class NameDetector(Detector):
     """Person names; ``options.components`` picks first / middle / last."""
 
+    def __init__(self, model: NameModel | None = None) -> None:
+        self._model = model  # None: the shared, lazily loaded shipped model
+
     def detect(
         self, text: str, mode: Mode = Mode.NORMAL, options: DetectorOptions = DEFAULT_OPTIONS
     ) -> list[Match]:
@@ -335,7 +440,8 @@ class NameDetector(Detector):
         if not text or not text.strip():
             return []
         best: dict[tuple[int, int], Match] = {}
-        for person in get_name_model().people(text, mode):
+        model = self._model or get_name_model()
+        for person in model.people(text, mode):
             if person.level > mode:
                 continue
             for run in _select(person, components):

@@ -10,6 +10,7 @@ that file is the evaluation set. Generation is seeded, so training is determinis
 from __future__ import annotations
 
 import csv
+import hashlib
 import random
 import re
 from collections.abc import Iterator
@@ -19,11 +20,18 @@ from pathlib import Path
 from modlab.detectors.name import (
     MODEL_PATH,
     NAMES_DIR,
+    STOPWORDS,
+    Gazetteers,
+    _cached_features,
     _read_words,
     gazetteers,
     sentence_features,
     tokenize,
 )
+
+# Share of names hidden from the gazetteer features during training, so the model also
+# learns to find names it has never seen from context and shape (not only from the lists).
+GAZETTEER_DROPOUT = 0.4
 
 # modlab's own templates: chat, social media, support tickets, names beside other PII,
 # names at sentence start, lower-case names. Same placeholder syntax as presidio's.
@@ -95,7 +103,35 @@ OWN_TEMPLATES = [
     "{{first_name}} {{middle_name}} {{last_name}} was born in {{city}}.",
     "Full name: {{first_name}} {{middle_name}} {{last_name}}",
     "My full name is {{first_name}} {{middle_name}} {{last_name}}",
-    "Signed, {{first_name}} {{middle_initial}}. {{last_name}}",
+    "My name is {{first_name}} {{middle_name}} {{last_name}}",
+    "my name is {{person}}",
+    "{{first_name}} {{middle_name}} {{last_name}} signed the letter.",
+    "Meet {{person}}, our new intern.",
+    "We spoke with {{first_name}} {{last_name}} and {{first_name}} {{last_name}}.",
+    "Signed, {{first_name}} {{middle_initial}} {{last_name}}",
+    "{{first_name}} {{middle_initial}} {{last_name}} was appointed CFO.",
+    "Hi, this is {{person}} speaking.",
+    "this is {{first_name}} from {{organization}}",
+    "{{person}} here, just checking in",
+    "It's {{first_name}}! Call me back.",
+    "Hi {{first_name}}, this is {{first_name}}.",
+    "Hello {{person}}, your appointment is confirmed.",
+    "Good morning {{prefix}} {{last_name}}.",
+    "I met {{person}} at the conference.",
+    "Have you met {{person}}?",
+    "{{first_name}} {{last_name}} speaking, how can I help?",
+    "Speak to {{person}} in HR.",
+    "Congrats {{first_name}}!!",
+    "Shoutout to {{person}} for the help",
+    "{{person}} is my best friend",
+    "my friend {{first_name}} told me about it",
+    "with love, {{first_name}}",
+    "xoxo {{first_name}}",
+    "By {{person}}, Staff Writer",
+    "Author: {{person}}",
+    "{{person}} and {{person}} will host the show.",
+    "Our speaker today is {{prefix}} {{person}}.",
+    "Can I talk to {{first_name}} please?",
     # negatives: capitalised non-names, places, organisations, products
     "The Monday meeting at {{organization}} was moved to {{city}}.",
     "Visit {{city}} this summer and enjoy the Grand Canyon.",
@@ -130,6 +166,13 @@ NATIONALITIES = [
     "American", "British", "French", "German", "Italian", "Spanish", "Japanese", "Chinese",
     "Indian", "Brazilian", "Mexican", "Canadian", "Swedish", "Polish", "Nigerian", "Korean",
 ]  # fmt: skip
+STREET_SUFFIXES = [
+    "Street", "St.", "Avenue", "Ave", "Road", "Rd.", "Lane", "Loop", "Route", "Radial",
+    "Turnpike", "Courts", "Court", "Rapids", "Way", "Green", "Pass", "Drive", "Boulevard",
+    "Place", "Square", "Park", "Hill", "Heights", "Crossing", "Gardens", "Terrace", "Trail",
+    "Parkway", "Plaza", "Ridge", "Views", "Station", "Village", "Mews", "Crescent",
+]  # fmt: skip
+COMPANY_SUFFIXES = ["Inc", "Inc.", "LLC", "Ltd", "Group", "PLC", "and Sons", "& Co.", "GmbH"]
 JOBS_FALLBACK = ["nurse", "engineer", "teacher", "lawyer", "chef", "driver", "accountant"]
 
 _PLACEHOLDER = re.compile(r"\{\{\s*(\w+)\s*\}\}")
@@ -184,19 +227,50 @@ class Generator:
             for ln in (NAMES_DIR / "last_names.txt").read_text(encoding="utf-8").splitlines()
             if ln.strip() and not ln.startswith("#")
         ]
-        self.own_first = [n[:1].upper() + n[1:] for n in own_first]
-        self.own_last = own_last_lines
-        self.fng_first = sorted({i.first for i in identities}) if use_fng_names else []
-        self.fng_last = sorted({i.last for i in identities}) if use_fng_names else []
+        own_first += [
+            "jean-luc", "anne-marie", "marie-claire", "jean-pierre", "hans-peter", "mary-kate",
+            "karl-heinz", "ana-maria", "li-na", "seo-yeon",
+        ]  # fmt: skip
+        own_last_lines += ["Smith-Jones", "Lloyd-Webber", "García-Márquez", "Müller-Lüdenscheidt"]
+
+        def ok(name: str) -> bool:
+            return name.lower() not in STOPWORDS
+
+        self.own_first = [
+            "-".join(p[:1].upper() + p[1:] for p in n.split("-")) for n in own_first if ok(n)
+        ]
+        self.own_last = [n for n in own_last_lines if ok(n)]
+        fng_first = sorted({i.first for i in identities}) if use_fng_names else []
+        fng_last = sorted({i.last for i in identities}) if use_fng_names else []
+        self.fng_first = [n for n in fng_first if ok(n)]
+        self.fng_last = [n for n in fng_last if ok(n)]
         self.use_fng = use_fng_names
 
     # ---- names
+    _ONSETS = ("b", "br", "d", "dr", "f", "g", "gr", "h", "j", "k", "l", "m", "n", "p", "r",
+               "s", "st", "t", "th", "v", "w", "z", "ch", "sh", "kh")  # fmt: skip
+    _NUCLEI = ("a", "e", "i", "o", "u", "ai", "ei", "ou", "ia", "y")
+    _CODAS = ("", "", "n", "r", "s", "l", "m", "x", "ck", "rd", "ld", "th", "sk", "nd")
+
+    def _invented(self) -> str:
+        """A pronounceable made-up name, never in any gazetteer (Albus, Dumbledore...)."""
+        rng = self.rng
+        syllables = rng.randint(2, 3)
+        word = "".join(
+            rng.choice(self._ONSETS) + rng.choice(self._NUCLEI) for _ in range(syllables)
+        ) + rng.choice(self._CODAS)
+        return word[:1].upper() + word[1:]
+
     def _first(self) -> str:
+        if self.rng.random() < 0.15:
+            return self._invented()
         if self.fng_first and self.rng.random() < 0.6:
             return self.rng.choice(self.fng_first)
         return self.rng.choice(self.own_first)
 
     def _last(self) -> str:
+        if self.rng.random() < 0.15:
+            return self._invented()
         if self.fng_last and self.rng.random() < 0.6:
             return self.rng.choice(self.fng_last)
         return self.rng.choice(self.own_last)
@@ -235,17 +309,38 @@ class Generator:
     def _digits(self, n: int) -> str:
         return "".join(self.rng.choice("0123456789") for _ in range(n))
 
+    def _street(self, ident: Identity) -> str:
+        """A street from the identity, or "<Name> <Suffix>" (streets named after people)."""
+        rng = self.rng
+        if rng.random() < 0.5:
+            return re.sub(r"^\d+\s*", "", ident.fields.get("StreetAddress", "Main Street"))
+        name = self._first() if rng.random() < 0.5 else self._last()
+        return f"{name} {rng.choice(STREET_SUFFIXES)}"
+
+    def _organization(self, ident: Identity) -> str:
+        """A company: from the identity, or named after people ("Barnett, Melton and Garcia")."""
+        rng = self.rng
+        r = rng.random()
+        if r < 0.5:
+            return ident.fields.get("Company") or "Acme Inc."
+        if r < 0.75:
+            return f"{self._last()}, {self._last()} and {self._last()}"
+        if r < 0.9:
+            return f"{self._last()} {rng.choice(COMPANY_SUFFIXES)}"
+        return f"{self._last()}-{self._last()}"
+
     def _other(self, key: str, ident: Identity) -> str:
         rng, f = self.rng, ident.fields
-        street = re.sub(r"^\d+\s*", "", f.get("StreetAddress", "Main Street"))
+        street = self._street(ident)
         values = {
             "city": f.get("City", "Springfield"),
             "country": f.get("CountryFull", "Canada"),
-            "address": f"{f.get('StreetAddress')}, {f.get('City')} {f.get('ZipCode')}",
+            "address": f"{rng.randint(1, 9999)} {street}, {f.get('City')} {f.get('ZipCode')}",
             "street_name": street,
             "building_number": str(rng.randint(1, 9999)),
-            "secondary_address": rng.choice(["Apt. ", "Suite ", "Unit "]) + str(rng.randint(1, 999)),
-            "organization": f.get("Company", "Acme Inc."),
+            "secondary_address": rng.choice(["Apt. ", "Suite ", "Unit "])
+            + str(rng.randint(1, 999)),
+            "organization": self._organization(ident),
             "phone_number": f.get("TelephoneNumber", "555-0100"),
             "email": f.get("EmailAddress", "someone@example.com"),
             "credit_card_number": " ".join(self._digits(4) for _ in range(4)),
@@ -294,7 +389,8 @@ class Generator:
                 pos += len(value)
             else:
                 if key == "middle_initial":
-                    pieces = [(rng.choice("ABCDEFGHJKLMNPRSTW"), "middle")]
+                    initial = rng.choice("ABCDEFGHJKLMNPRSTW")
+                    pieces = [(initial + ("." if rng.random() < 0.6 else ""), "middle")]
                 else:
                     pieces = self._person(kind, casing)
                 for k, (piece, comp) in enumerate(pieces):
@@ -314,10 +410,7 @@ def bio_labels(sample: Sample, spans: list[tuple[int, int]]) -> list[str]:
     for start, end, comp in sample.parts:
         first = True
         for i, (s, e) in enumerate(spans):
-            if s >= start and e <= end:
-                labels[i] = ("B-" if first else "I-") + comp.upper()
-                first = False
-            elif s < end and e > start:  # token straddles the piece (tokenizer mismatch)
+            if s >= start and e <= end or s < end and e > start:
                 labels[i] = ("B-" if first else "I-") + comp.upper()
                 first = False
     return labels
@@ -359,13 +452,31 @@ def generate(
 def write_gazetteers(identities_path: Path, use_fng_names: bool = True) -> None:
     """Given names and surnames of the FakeNameGenerator identities, as gazetteer files."""
     identities = load_identities(identities_path) if use_fng_names else []
-    header = "# From presidio-research's FakeNameGenerator.com_3000.csv (MIT, see LICENSE-fng.txt)\n"
+    header = (
+        "# From presidio-research's FakeNameGenerator.com_3000.csv (MIT, see LICENSE-fng.txt)\n"
+    )
     for name, values in (
         ("fng_first.txt", sorted({i.first for i in identities})),
         ("fng_last.txt", sorted({i.last for i in identities})),
     ):
         (NAMES_DIR / name).write_text(header + "\n".join(values) + "\n", encoding="utf-8")
     gazetteers.cache_clear()
+    _cached_features.cache_clear()
+
+
+def _kept(name: str, dropout: float) -> bool:
+    digest = hashlib.sha256(name.encode("utf-8")).digest()
+    return digest[0] / 256.0 >= dropout
+
+
+def training_gazetteers(dropout: float = GAZETTEER_DROPOUT) -> Gazetteers:
+    """The shipped gazetteers minus a deterministic share of names (see GAZETTEER_DROPOUT)."""
+    full = gazetteers()
+    return Gazetteers(
+        first=frozenset(n for n in full.first if _kept(n, dropout)),
+        last=frozenset(n for n in full.last if _kept("L:" + n, dropout)),
+        common=full.common,
+    )
 
 
 def train(
@@ -375,14 +486,16 @@ def train(
     c1: float = 0.15,
     c2: float = 0.05,
     max_iterations: int = 120,
+    dropout: float = GAZETTEER_DROPOUT,
 ) -> int:
     """Train the CRF (L-BFGS, deterministic) and write it to ``model_path``."""
     import pycrfsuite
 
     trainer = pycrfsuite.Trainer(verbose=False)
+    gaz = training_gazetteers(dropout)
     n = 0
     for text, spans, labels in data:
-        trainer.append(sentence_features(text, spans), labels)
+        trainer.append(sentence_features(text, spans, gaz), labels)
         n += 1
     trainer.select("lbfgs")
     trainer.set_params(

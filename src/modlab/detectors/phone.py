@@ -52,9 +52,12 @@ _SPELLED = re.compile(
     rf"(?<![\w+.])(?:\+\s?)?{_TOKEN}(?:{_SPELLED_SEP}{_TOKEN}){{2,15}}(?!\w)", re.IGNORECASE
 )
 _GAP_WORD = rf"(?!(?:{_DW})(?![a-z]))[^\W\d_]{{1,12}}"
+# Gaps are spaces (after an optional comma/semicolon) or a dash: "10:30" and "1,250" are
+# a time and an amount, not two pieces of a number.
+_GAP = r"(?:[,;]?\s{1,3}|\s{0,2}-\s{0,2})"
 _INTERLEAVED = re.compile(
-    rf"(?<![\w+.]){_TOKEN}(?:[\s,:;-]{{1,3}}(?:{_GAP_WORD}[\s,:;-]{{1,3}}){{0,3}}{_TOKEN}){{2,15}}"
-    r"(?!\w)",
+    rf"(?<![\w+.,:]){_TOKEN}(?:{_GAP}(?:{_GAP_WORD}{_GAP}){{0,3}}{_TOKEN}){{2,15}}"
+    r"(?!\w|[,.:]\d)",
     re.IGNORECASE,
 )
 _TOKEN_FIND = re.compile(rf"\d+|{_DW}", re.IGNORECASE)

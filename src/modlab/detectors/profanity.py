@@ -66,11 +66,31 @@ MASK_CHARS = set("*#%•●·_")
 EDGE_PUNCT = set("!?.,;:()[]{}<>\"'’‘“”«»`~^-_/\\|…")
 
 # Short words that may stand beside a listed word in a run-together token (``fuckit``).
-TWO_LETTER_PARTS = {"it", "me", "up", "us", "ya", "em", "on", "in", "my", "so", "no", "of", "u"}
+TWO_LETTER_PARTS = {
+    "it",
+    "me",
+    "up",
+    "us",
+    "ya",
+    "em",
+    "on",
+    "in",
+    "my",
+    "so",
+    "no",
+    "of",
+    "u",
+    "go",
+    "oh",
+    "ur",
+}
 # Entries matched as whole words only, never inside longer tokens, reversed or masked.
 NO_COMPOUND = {"dp", "xx", "pthc"}
 # Short words strong enough to be looked for in run-together, reversed and masked forms.
 STRONG_SHORT = {"ass", "fag", "cum", "fck", "fuk", "fuq", "wtf", "tit", "cunt", "dick", "cock"}
+# Bounds that keep the fuzzy rules linear on adversarial input.
+MAX_COMPOUND_CHARS = 40
+MAX_SPACED_LETTERS = 24
 CJK_LANGUAGES = {"ja", "zh", "th", "ko"}
 
 _EASY_EDGES = ".,;:?\"'()[]"
@@ -174,6 +194,7 @@ class Lexicon:
     compound_heads: set[str] = field(default_factory=set)  # first 3 letters of compound forms
     reversed: dict[str, str] = field(default_factory=dict)
     vowel_key: dict[str, list[str]] = field(default_factory=dict)  # f_ck -> [fuck]
+    heads2: set[str] = field(default_factory=set)  # first two distinct letters of every form
     masked_by_len: dict[int, list[str]] = field(default_factory=dict)
     guard: frozenset[str] = frozenset()
     common: frozenset[str] = frozenset()
@@ -261,7 +282,8 @@ def build_lexicon(languages: Iterable[str], *, use_guard: bool = True) -> Lexico
         if len(folded) < 3:
             continue
         key, counts = _rle(folded)
-        lex.collapsed.setdefault(key, []).append((folded, counts))
+        if len(key) >= 2:  # "xxx" stretched or spaced out is kisses, not a word
+            lex.collapsed.setdefault(key, []).append((folded, counts))
         lex.vowel_key.setdefault(_vowel_key(folded), []).append(folded)
         if not lex.english:
             continue
@@ -274,6 +296,7 @@ def build_lexicon(languages: Iterable[str], *, use_guard: bool = True) -> Lexico
             if rev != folded and rev not in lex.guard and rev not in lex.common:
                 lex.reversed.setdefault(rev, root)
     lex.compound_max = max((len(w) for w in lex.compound), default=0)
+    lex.heads2 = {key[:2] for key in lex.collapsed} | {_rle(f)[0][:2] for f in lex.folded}
     lex.compound_heads = {w[:3] for w in lex.compound}
     for forms in lex.masked_by_len.values():
         forms.sort(key=lambda f: (f not in STRONG_SHORT and not f.startswith(("fu", "sh")), f))
@@ -409,10 +432,10 @@ class ProfanityMatcher:
                 continue
             start, end = piece.index[0], piece.index[-1] + 1
             plain = text[start:end].lower()
-            if s in lex.folded and (piece.changed or plain != s or s not in lex.exact):
-                if not (s in lex.guard and not piece.has_leet):
-                    hits.append(_Hit(start, end, Mode.SUSPICIOUS, "obfuscated"))
-                    return True
+            changed = piece.changed or plain != s or s not in lex.exact
+            if s in lex.folded and changed and not (s in lex.guard and not piece.has_leet):
+                hits.append(_Hit(start, end, Mode.SUSPICIOUS, "obfuscated"))
+                return True
             if s in lex.folded:
                 return True  # plain word, NORMAL already reported it
             if lex.guarded(s) and not piece.has_leet:
@@ -425,7 +448,7 @@ class ProfanityMatcher:
                 if _dominates(counts, form_counts):
                     hits.append(_Hit(start, end, Mode.SUSPICIOUS, "repeated"))
                     return True
-            if lex.english and len(s) >= 5:
+            if lex.english and 5 <= len(s) <= MAX_COMPOUND_CHARS:
                 span = self._compound(s)
                 if span is not None:
                     a, b = span
@@ -517,24 +540,39 @@ class ProfanityMatcher:
     def _spaced(self, text: str, chunks: list[tuple[int, int]], hits: list[_Hit]) -> None:
         """Single letters separated by spaces (``f u c k``)."""
         lex = self.lex
-        run: list[tuple[str, int]] = []
+        run: list[tuple[str, int, bool]] = []  # (letter, original index, was a real letter)
 
         def check() -> None:
-            if len(run) >= 3:
-                letters = "".join(c for c, _ in run)
-                n = len(run)
-                for size in range(n, 2, -1):
-                    for k in range(0, n - size + 1):
-                        s = letters[k : k + size]
-                        ok = s in lex.folded
-                        if not ok:
-                            key, counts = _rle(s)
-                            ok = any(_dominates(counts, fc) for _, fc in lex.collapsed.get(key, ()))
-                        if ok:
-                            hits.append(
-                                _Hit(run[k][1], run[k + size - 1][1] + 1, Mode.SUSPICIOUS, "spaced")
-                            )
-                            return
+            n = len(run)
+            if n < 3:
+                return
+            letters = "".join(c for c, _, _ in run)
+            k = 0
+            while k <= n - 3:
+                head = letters[k]
+                for c in letters[k + 1 : k + MAX_SPACED_LETTERS]:
+                    if c != head[0]:
+                        head += c
+                        break
+                if head not in lex.heads2:
+                    k += 1
+                    continue
+                for size in range(min(n - k, MAX_SPACED_LETTERS), 2, -1):
+                    w = letters[k : k + size]
+                    real = sum(r for _, _, r in run[k : k + size])
+                    if real < max(2, size - 1) or len(set(w)) < 2:
+                        continue  # digits ("4 5 5") are numbers; "x x x" is kisses
+                    ok = w in lex.folded
+                    if not ok:
+                        key, counts = _rle(w)
+                        ok = any(_dominates(counts, fc) for _, fc in lex.collapsed.get(key, ()))
+                    if ok:
+                        first, last = run[k][1], run[k + size - 1][1]
+                        hits.append(_Hit(first, last + 1, Mode.SUSPICIOUS, "spaced"))
+                        k += size
+                        break
+                else:
+                    k += 1
             run.clear()
 
         for s, e in chunks:
@@ -545,7 +583,7 @@ class ProfanityMatcher:
                 ch = text[core[0]]
                 f = fold_char(ch) if ch.isalpha() else LEET.get(ch, "")
                 if len(f) == 1:
-                    run.append((f, core[0]))
+                    run.append((f, core[0], ch.isalpha()))
                     continue
             check()
             run.clear()

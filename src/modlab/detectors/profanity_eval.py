@@ -140,9 +140,7 @@ def _found(detector: ProfanityDetector, ev: Evasion, mode: Mode) -> bool:
     return any(m.start < ev.end and ev.start < m.end for m in detector.detect(ev.text, mode))
 
 
-def evaluate(
-    clean_sentences: list[str] | None = None, seed: int = 13
-) -> dict[str, object]:
+def evaluate(clean_sentences: list[str] | None = None, seed: int = 13) -> dict[str, object]:
     """Recall per evasion type (at SUSPICIOUS and PARANOID), Scunthorpe and clean-text hits."""
     detector = ProfanityDetector()
     evasions = evasion_set(seed)

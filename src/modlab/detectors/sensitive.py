@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from stdnum import iban, luhn
 from stdnum.us import rtn, ssn
 
-from modlab.detectors._common import finalize, make_match, trim_span
+from modlab.detectors._common import finalize, make_match, trim_span, words
 from modlab.detectors.base import DEFAULT_OPTIONS, Detector, DetectorOptions, Match, Mode
 from modlab.detectors.registry import register
 
@@ -53,7 +53,9 @@ _SSN_CONTEXT = _ctx(
     r"ssn|ss#|social\ssecurity(?:\snumber)?|social\ssec|soc\ssec", r"\d{3}[ .-]?\d{2}[ .-]?\d{4}"
 )
 _SSN_BARE = re.compile(r"(?<![\w.-])\d{9}(?![\w]|[.-]\d)")
-_IBAN = re.compile(r"(?<![\w])[A-Za-z]{2}\d{2}(?:[ ]?[A-Za-z0-9]{4}){2,7}(?:[ ]?[A-Za-z0-9]{1,4})?(?!\w)")
+_IBAN = re.compile(
+    r"(?<![\w])[A-Za-z]{2}\d{2}(?:[ ]?[A-Za-z0-9]{4}){2,7}(?:[ ]?[A-Za-z0-9]{1,4})?(?!\w)"
+)
 _ACCOUNT = _ctx(
     r"(?:bank\s|checking\s|savings\s|current\s)?account|acct|a/c|acc",
     r"\d(?:[ -]?\d){5,16}(?![\d])",
@@ -74,7 +76,9 @@ _PASSWORD = re.compile(
     r"(?P<value>[^\s]{3,64})",
     re.IGNORECASE,
 )
-_PASSWORD_TOKEN = re.compile(r"(?<![\w])(?:pass(?:word|wd)?|p[a@]ssw[o0]rd|letmein|qwerty)\d{2,12}(?!\w)", re.I)
+_PASSWORD_TOKEN = re.compile(
+    r"(?<![\w])(?:pass(?:word|wd)?|p[a@]ssw[o0]rd|letmein|qwerty)\d{2,12}(?!\w)", re.I
+)
 _PIN = _ctx(r"pin(?:\scode|\snumber)?", r"\d{4,6}(?!\d)")
 _IPV4 = re.compile(r"(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}(?![\w]|\.\d)")
 _IPV6 = re.compile(r"(?<![\w:.])(?:[0-9A-Fa-f]{1,4}|(?=::))(?::[0-9A-Fa-f]{0,4}){2,7}(?![\w:])")
@@ -83,7 +87,7 @@ _MAC = re.compile(
     r"|[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4})(?![\w:.-])"
 )
 _VERSION_BEFORE = re.compile(r"(?:\bv|version|ver\.?|release|build)\s{0,2}$", re.IGNORECASE)
-_COMMON_WORDS = frozenset("is was the a an my and or to for of in on not reset changed".split())
+_COMMON_WORDS = words("is was the a an my and or to for of in on not reset changed")
 _CARD_PREFIX = re.compile(r"^(?:1800|2131|2[2-7]|3[0-8]|4|5[0-9]|6[0-9])")
 
 

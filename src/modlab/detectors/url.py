@@ -8,7 +8,14 @@ from __future__ import annotations
 
 import re
 
-from modlab.detectors._common import finalize, is_public_suffix, make_match, public_suffix, trim_span
+from modlab.detectors._common import (
+    finalize,
+    is_public_suffix,
+    make_match,
+    public_suffix,
+    trim_span,
+    words,
+)
 from modlab.detectors.base import DEFAULT_OPTIONS, Detector, DetectorOptions, Match, Mode
 from modlab.detectors.registry import register
 
@@ -25,7 +32,7 @@ _SCHEME = re.compile(
 # Defanged links ("hxxp://", "http[:]//", "https ://") are shared on purpose.
 _DEFANGED = re.compile(
     r"(?<![\w@])(?:h[xX*]{2}ps?|https?)\s{0,2}(?:\[:\]|\(:\)|:)\s{0,2}//\s{0,2}"
-    rf"[\w\[][^\s<>\"'`]{{0,2048}}",
+    r"[\w\[][^\s<>\"'`]{0,2048}",
     re.IGNORECASE,
 )
 _BARE = re.compile(
@@ -42,8 +49,8 @@ _SPELLED = re.compile(
 )
 
 # Suffixes that are also common file extensions: "setup.py" is far likelier a file.
-_FILE_LIKE = frozenset("py sh pl rs md zip mov so cs ps db cc ai gz ts js bz pm rb".split())
-_STOP_HOSTS = frozenset("i a the it is me he we this that and or so".split())
+_FILE_LIKE = words("py sh pl rs md zip mov so cs ps db cc ai gz ts js bz pm rb")
+_STOP_HOSTS = words("i a the it is me he we this that and or so")
 
 
 def _bare_level(host: str, tld: str) -> Mode | None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from modlab.detectors._common import finalize, make_match, trim_span
+from modlab.detectors._common import finalize, make_match, trim_span, words
 from modlab.detectors.base import DEFAULT_OPTIONS, Detector, DetectorOptions, Match, Mode
 from modlab.detectors.registry import register
 
@@ -49,9 +49,9 @@ _SHAPED = re.compile(
     r"|[A-Za-z]{3,20}\d{2,4})(?![\w@]|\.[A-Za-z0-9])"
 )
 
-_NOT_HANDLES = frozenset(
+_NOT_HANDLES = words(
     "is are was the a an my me on at in to and or but not no yes here there this that it if "
-    "gone back down up now just still also same private public".split()
+    "gone back down up now just still also same private public"
 )
 
 
