@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import random
+import subprocess
 from dataclasses import dataclass, field
 
 import httpx
@@ -46,17 +48,13 @@ class Label:
 class Schema:
     name: str = "toxicity"
     multi_label: bool = False
-    labels: list[Label] = field(
-        default_factory=lambda: [Label(n, DESCRIPTIONS[n]) for n in LABELS]
-    )
+    labels: list[Label] = field(default_factory=lambda: [Label(n, DESCRIPTIONS[n]) for n in LABELS])
 
 
 def annotator_client(settings: Settings, username: str) -> httpx.Client:
     """An HTTP client logged in as ``username`` (OAuth2 password form -> bearer token)."""
     http = httpx.Client(base_url=settings.argilla_url, timeout=60)
-    token = http.post(
-        "/api/v1/token", data={"username": username, "password": ANNOTATOR_PASSWORD}
-    )
+    token = http.post("/api/v1/token", data={"username": username, "password": ANNOTATOR_PASSWORD})
     token.raise_for_status()
     http.headers["Authorization"] = f"Bearer {token.json()['access_token']}"
     return http
@@ -187,3 +185,78 @@ def test_push_respond_pull(argilla_stack: Settings) -> None:
         headers={"X-Argilla-Api-Key": settings.argilla_api_key.get_secret_value()},
     ).json()
     assert progress["completed"] == 30 and progress["pending"] == 20
+
+
+class _Label:
+    def __init__(self, name: str, description: str) -> None:
+        self.name, self.description = name, description
+
+
+class _Schema:
+    name = "quality"
+    multi_label = True
+    labels = [_Label("SPAM", "Ads and scams."), _Label("NEUTRAL", "")]
+
+
+def test_dataset_settings_carry_label_descriptions(argilla_stack: Settings) -> None:
+    settings = argilla_sync.dataset_settings(
+        _Schema(),
+        vector_dimensions=8,
+        min_submitted=2,
+        argilla=argilla_sync.client(argilla_stack),
+    )
+    question = settings.questions["label"]
+    assert question._model.settings.type == "multi_label_selection"
+    assert question._model.settings.options == [
+        {"value": "SPAM", "text": "SPAM", "description": "Ads and scams."},
+        {"value": "NEUTRAL", "text": "NEUTRAL", "description": None},
+    ]
+    assert "**SPAM**: Ads and scams." in argilla_sync.guidelines_for(_Schema())
+    assert settings.vectors["embedding"].dimensions == 8
+    assert settings.distribution.min_submitted == 2
+
+
+ENGINE_CHECK = r"""
+import json, uuid
+from types import SimpleNamespace
+from argilla_server.search_engine import SearchEngine
+from argilla_server.search_engine.base import ResponseFilterScope, TermsFilter
+import modlab_noida_engine as m
+
+engine = SearchEngine.registered_classes["modlab-noida"].__new__(
+    SearchEngine.registered_classes["modlab-noida"]
+)
+user = SimpleNamespace(id=uuid.UUID(int=7))
+scope = ResponseFilterScope(property="status", user=user)
+print(json.dumps({
+    "pending": engine._response_status_filter_to_es_filter(TermsFilter(scope, ["pending"])),
+    "mixed": engine._response_status_filter_to_es_filter(
+        TermsFilter(scope, ["pending", "draft"])
+    ),
+}))
+"""
+
+
+def test_engine_rewrites_pending_as_nested_must_not() -> None:
+    """The pending queue must not read nested fields from the root document."""
+    cfg = argilla_stack_module.config()
+    argilla_stack_module.install_venv(cfg)
+    out = subprocess.run(
+        [str(cfg.python), "-c", ENGINE_CHECK],
+        env={"PYTHONPATH": str(argilla_stack_module.ENGINE_DIR), "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=300,
+    )
+    queries = json.loads(out.stdout.strip().splitlines()[-1])
+    user_term = {"term": {"responses.user_id": "00000000-0000-0000-0000-000000000007"}}
+    assert queries["pending"] == {
+        "bool": {
+            "must_not": {"nested": {"path": "responses", "query": user_term, "score_mode": "avg"}}
+        }
+    }
+    mixed = queries["mixed"]["bool"]
+    assert mixed["minimum_should_match"] == 1
+    assert mixed["should"][0] == queries["pending"]
+    assert mixed["should"][1]["nested"]["path"] == "responses"

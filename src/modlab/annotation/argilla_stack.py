@@ -40,6 +40,9 @@ from modlab.settings import REPO_ROOT, Settings, get_settings
 ARGILLA_SERVER_VERSION = "2.8.0"
 NOIDA_DB_VERSION = "0.2.3"
 REQUIREMENTS = (f"argilla-server=={ARGILLA_SERVER_VERSION}", f"noida-db=={NOIDA_DB_VERSION}")
+# argilla-server's "postgresql" extra, with the binary psycopg2 (the extra's psycopg2 builds
+# from source): asyncpg serves requests, psycopg2 runs the alembic migrations.
+POSTGRES_REQUIREMENTS = ("asyncpg~=0.30.0", "psycopg2-binary~=2.9.0")
 # typer 0.9 (pinned by argilla-server) crashes with click>=8.2; hub 1.x breaks argilla-server.
 CONSTRAINTS = ("click<8.2", "huggingface-hub<1.0")
 ENGINE_NAME = "modlab-noida"
@@ -114,7 +117,8 @@ def config(settings: Settings | None = None) -> StackConfig:
         password=password,
         engine_port=s.argilla_engine_port,
         redis_port=s.argilla_redis_port,
-        elasticsearch_url=s.argilla_elasticsearch_url or f"http://127.0.0.1:{s.argilla_engine_port}",
+        elasticsearch_url=s.argilla_elasticsearch_url
+        or f"http://127.0.0.1:{s.argilla_engine_port}",
         search_engine=s.argilla_search_engine
         or ("elasticsearch" if s.argilla_elasticsearch_url else ENGINE_NAME),
         redis_url=s.argilla_redis_url or f"redis://127.0.0.1:{s.argilla_redis_port}/0",
@@ -152,14 +156,28 @@ def _venv_marker(cfg: StackConfig) -> Path:
     return cfg.venv / ".modlab-argilla-stack"
 
 
-def _venv_spec() -> str:
-    return json.dumps({"requirements": REQUIREMENTS, "constraints": CONSTRAINTS})
+def _requirements(cfg: StackConfig) -> tuple[str, ...]:
+    if cfg.database_url.startswith("postgresql"):
+        return REQUIREMENTS + POSTGRES_REQUIREMENTS
+    return REQUIREMENTS
+
+
+def _venv_spec(cfg: StackConfig) -> str:
+    return json.dumps({"requirements": _requirements(cfg), "constraints": CONSTRAINTS})
 
 
 def venv_ready(cfg: StackConfig | None = None) -> bool:
     cfg = cfg or config()
     marker = _venv_marker(cfg)
-    return cfg.python.exists() and marker.exists() and marker.read_text() == _venv_spec()
+    if not (cfg.python.exists() and marker.exists()):
+        return False
+    try:
+        installed = json.loads(marker.read_text())
+    except ValueError:
+        return False
+    return installed.get("constraints") == list(CONSTRAINTS) and set(_requirements(cfg)) <= set(
+        installed.get("requirements", ())
+    )
 
 
 def install_venv(cfg: StackConfig | None = None, *, force: bool = False) -> float:
@@ -178,10 +196,12 @@ def install_venv(cfg: StackConfig | None = None, *, force: bool = False) -> floa
     uv = _uv()
     env = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "PYTHONPATH")}
     if uv:
-        _run([uv, "venv", "--clear", "--python", sys.executable, str(cfg.venv)], "uv venv", 300, env)
+        _run(
+            [uv, "venv", "--clear", "--python", sys.executable, str(cfg.venv)], "uv venv", 300, env
+        )
         _run(
             [uv, "pip", "install", "--compile-bytecode", "--python", str(cfg.python)]
-            + ["-c", str(constraints), *REQUIREMENTS],
+            + ["-c", str(constraints), *_requirements(cfg)],
             "uv pip install argilla-server",
             900,
             env,
@@ -191,7 +211,8 @@ def install_venv(cfg: StackConfig | None = None, *, force: bool = False) -> floa
             shutil.rmtree(cfg.venv)
         _run([sys.executable, "-m", "venv", str(cfg.venv)], "python -m venv", 300, env)
         _run(
-            [str(cfg.python), "-m", "pip", "install", "-q", "-c", str(constraints), *REQUIREMENTS],
+            [str(cfg.python), "-m", "pip", "install", "-q", "-c", str(constraints)]
+            + list(_requirements(cfg)),
             "pip install argilla-server",
             1800,
             env,
@@ -202,7 +223,7 @@ def install_venv(cfg: StackConfig | None = None, *, force: bool = False) -> floa
         120,
         env,
     )
-    _venv_marker(cfg).write_text(_venv_spec())
+    _venv_marker(cfg).write_text(_venv_spec(cfg))
     return time.monotonic() - start
 
 
@@ -210,7 +231,7 @@ def _apt_install(*packages: str, timeout: float = 900) -> None:
     if shutil.which("apt-get") is None:
         raise ArgillaStackError(f"apt-get not found: install {' '.join(packages)} by hand")
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    cmd = ["apt-get", "install", "-y", "-q", "--no-install-recommends", *packages]
+    cmd = ["apt-get", "install", "-y", "-q", *packages]
     if os.geteuid() != 0:
         if shutil.which("sudo") is None:
             raise ArgillaStackError(f"need root to apt-get install {' '.join(packages)}")
@@ -235,7 +256,7 @@ def ensure_redis() -> str:
 
 
 def ensure_chromium() -> tuple[str, str]:
-    """``(chromium, chromedriver)`` paths, installing Debian's packages if missing (for UI tests)."""
+    """``(chromium, chromedriver)`` paths; installs Debian's packages if missing (UI tests)."""
     if not (shutil.which("chromium") and shutil.which("chromedriver")):
         _apt_install("chromium", "chromium-driver", timeout=1500)
     chromium, driver = shutil.which("chromium"), shutil.which("chromedriver")
@@ -308,7 +329,8 @@ def _argilla_env(cfg: StackConfig) -> dict[str, str]:
     env = {
         k: v
         for k, v in os.environ.items()
-        if not k.startswith(("ARGILLA_", "VIRTUAL_ENV", "PYTHON", "MODLAB_ARGILLA_INIT"))
+        # Other ARGILLA_* variables (TLS to Elasticsearch, ARGILLA_BASE_URL, ...) pass through.
+        if not k.startswith(("VIRTUAL_ENV", "PYTHON", "MODLAB_ARGILLA_INIT"))
     }
     secret_file = cfg.root / "auth_secret"
     if not secret_file.exists():
@@ -372,7 +394,11 @@ def _redis_cmd(url: str, *args: str, timeout: float = 2.0) -> bytes:
         (parsed.hostname or "127.0.0.1", parsed.port or 6379), timeout=timeout
     ) as sock:
         if parsed.password:
-            auth = ["AUTH", parsed.password] if not parsed.username else ["AUTH", parsed.username, parsed.password]
+            auth = (
+                ["AUTH", parsed.password]
+                if not parsed.username
+                else ["AUTH", parsed.username, parsed.password]
+            )
             sock.sendall(
                 f"*{len(auth)}\r\n".encode()
                 + b"".join(f"${len(a.encode())}\r\n{a}\r\n".encode() for a in auth)
@@ -437,7 +463,8 @@ def _start_redis(cfg: StackConfig, timeout: float) -> None:
         )
     (cfg.root / "redis").mkdir(exist_ok=True)
     cmd = [ensure_redis(), "--port", str(cfg.redis_port), "--bind", "127.0.0.1"]
-    cmd += ["--dir", str(cfg.root / "redis"), "--appendonly", "yes", "--daemonize", "no"]
+    # Only Argilla's job queue lives here: no persistence, so a restart starts clean.
+    cmd += ["--dir", str(cfg.root / "redis"), "--save", "", "--appendonly", "no"]
     pid = _spawn(cfg, "redis", cmd, _argilla_env(cfg))
     _wait(
         cfg,
@@ -514,10 +541,9 @@ def up(settings: Settings | None = None, *, timeout: float = 240.0) -> dict[str,
     for path in (cfg.root, cfg.logs, cfg.pids, cfg.root / "home"):
         path.mkdir(parents=True, exist_ok=True)
     timings = install(settings)
-    if _running(cfg, "server") and _running(cfg, "worker"):
-        with contextlib.suppress(Exception):
-            if _server_ready(cfg):
-                return status(settings)
+    current = status(settings)
+    if current["ready"] and all(c["running"] for c in current["components"].values()):
+        return current
     t1 = time.monotonic()
     for name, step in (
         ("engine", lambda: _start_engine(cfg, min(60.0, timeout))),
@@ -526,7 +552,13 @@ def up(settings: Settings | None = None, *, timeout: float = 240.0) -> dict[str,
         ("server+worker", lambda: _start_server_and_worker(cfg, timeout)),
     ):
         t = time.monotonic()
-        step()
+        try:
+            step()
+        except ArgillaStackError as exc:
+            raise ArgillaStackError(
+                f"{exc}\n(components already started keep running: `modlab argilla status`, "
+                "`modlab argilla down`)"
+            ) from exc
         timings[name] = time.monotonic() - t
     result = status(settings)
     timings["start"] = time.monotonic() - t1
@@ -561,7 +593,7 @@ def _stop(cfg: StackConfig, name: str, grace: float = 15.0) -> bool:
 
 
 def down(settings: Settings | None = None) -> dict[str, bool]:
-    """Stop worker, server, redis and engine (in that order); data stays. Returns what was stopped."""
+    """Stop worker, server, redis and engine (in that order); data stays. Returns what stopped."""
     cfg = config(settings)
     return {name: _stop(cfg, name) for name in reversed(COMPONENTS)}
 

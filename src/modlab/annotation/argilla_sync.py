@@ -65,11 +65,25 @@ def _labels(schema: Any) -> list[tuple[str, str]]:
 
 
 def guidelines_for(schema: Any) -> str:
-    """Markdown annotation guidelines from the label descriptions."""
+    """Markdown annotation guidelines from the schema: its description, each label's
+    description and (up to three) examples when the schema has them."""
     kind = "every label that applies" if schema.multi_label else "the one label that fits best"
-    lines = [f"# {schema.name}", "", f"Read the text and choose {kind}.", "", "## Labels", ""]
+    lines = [f"# {schema.name}", ""]
+    if getattr(schema, "description", ""):
+        lines += [str(schema.description), ""]
+    lines += [f"Read the text and choose {kind}.", "", "## Labels", ""]
+    examples = {}
+    for label in schema.labels:
+        found = label.get("examples") if isinstance(label, Mapping) else None
+        found = found if found is not None else getattr(label, "examples", ())
+        if isinstance(label, Mapping | str):
+            key = label if isinstance(label, str) else label["name"]
+        else:
+            key = label.name
+        examples[str(key)] = [str(e) for e in (found or ())][:3]
     for name, description in _labels(schema):
         lines.append(f"- **{name}**: {description}" if description else f"- **{name}**")
+        lines += [f'  - e.g. "{example}"' for example in examples.get(name, [])]
     lines += ["", "Discard a record only if it cannot be judged (empty, wrong language, garbled)."]
     return "\n".join(lines)
 
@@ -87,17 +101,21 @@ def dataset_settings(
     *,
     vector_dimensions: int | None = None,
     min_submitted: int = 1,
+    argilla: rg.Argilla | None = None,
 ) -> rg.Settings:
     """The ``rg.Settings`` of a dataset for ``label_schema`` (descriptions on the options)."""
     import argilla as rg
 
+    argilla = argilla or client()  # the SDK's resources bind to a client (no request is made)
     labels = _labels(label_schema)
     question_cls = rg.MultiLabelQuestion if label_schema.multi_label else rg.LabelQuestion
     question = question_cls(
         name=QUESTION,
-        title=f"{label_schema.name}: " + ("which labels apply?" if label_schema.multi_label else "which label?"),
+        title=f"{label_schema.name}: "
+        + ("which labels apply?" if label_schema.multi_label else "which label?"),
         labels={name: name for name, _ in labels},
         required=True,
+        client=argilla,
     )
     # The SDK takes value -> text only; the server's option settings also hold a description,
     # which the UI shows as the label's tooltip.
@@ -105,13 +123,17 @@ def dataset_settings(
         {"value": name, "text": name, "description": (description or None) and description[:1000]}
         for name, description in labels
     ]
-    vectors = [rg.VectorField(name=VECTOR_FIELD, dimensions=vector_dimensions)] if vector_dimensions else []
+    vectors = (
+        [rg.VectorField(name=VECTOR_FIELD, dimensions=vector_dimensions, _client=argilla)]
+        if vector_dimensions
+        else []
+    )
     return rg.Settings(
-        fields=[rg.TextField(name=TEXT_FIELD, title="Text", use_markdown=False)],
+        fields=[rg.TextField(name=TEXT_FIELD, title="Text", use_markdown=False, client=argilla)],
         questions=[question],
         metadata=[
-            rg.TermsMetadataProperty(name="source", title="Source"),
-            rg.TermsMetadataProperty(name="batch", title="Import batch"),
+            rg.TermsMetadataProperty(name="source", title="Source", client=argilla),
+            rg.TermsMetadataProperty(name="batch", title="Import batch", client=argilla),
         ],
         vectors=vectors,
         guidelines=guidelines_for(label_schema),
@@ -251,7 +273,10 @@ def push_records(
     dataset = _quiet_lookup(argilla.datasets, name=dataset_name, workspace=ws)
     if dataset is None:
         settings = dataset_settings(
-            label_schema, vector_dimensions=next(iter(dims), None), min_submitted=min_submitted
+            label_schema,
+            vector_dimensions=next(iter(dims), None),
+            min_submitted=min_submitted,
+            argilla=argilla,
         )
         dataset = rg.Dataset(name=dataset_name, workspace=ws, settings=settings, client=argilla)
         dataset = dataset.create()
@@ -370,14 +395,14 @@ def krippendorff_alpha(units: Mapping[Any, Sequence[Any]]) -> float:
     return 1.0 - (n - 1) * observed / expected
 
 
-def _binary_units(units: Mapping[str, Mapping[str, Any]]) -> tuple[dict, dict]:
+def _binary_units(units: Mapping[str, Mapping[str, Any]]) -> dict[tuple[str, str], dict]:
     """Multi-label answers as one yes/no unit per (record, label)."""
     labels = sorted({label for answers in units.values() for s in answers.values() for label in s})
     out: dict[tuple[str, str], dict[str, int]] = {}
     for record_id, answers in units.items():
         for label in labels:
             out[(record_id, label)] = {user: int(label in s) for user, s in answers.items()}
-    return out, {label: None for label in labels}
+    return out
 
 
 def agreement(
@@ -396,9 +421,11 @@ def agreement(
 
     units, multi = _units(responses, statuses)
     if multi:
-        units = {u: {k: (v if isinstance(v, frozenset) else frozenset([v])) for k, v in a.items()}
-                 for u, a in units.items()}
-        units, _ = _binary_units(units)
+        units = {
+            u: {k: (v if isinstance(v, frozenset) else frozenset([v])) for k, v in a.items()}
+            for u, a in units.items()
+        }
+        units = _binary_units(units)
     annotators = sorted({user for answers in units.values() for user in answers})
     alpha = krippendorff_alpha({u: list(a.values()) for u, a in units.items()})
 

@@ -1,4 +1,7 @@
-"""``modlab argilla up|down|status|install``: mount with ``app.add_typer(argilla_app, name="argilla")``."""
+"""``modlab argilla up|down|status|install``.
+
+Mount with ``app.add_typer(argilla_app, name="argilla")``.
+"""
 
 from __future__ import annotations
 
@@ -14,7 +17,9 @@ def _print(obj: object) -> None:
 
 
 @argilla_app.command("up")
-def up_cmd(timeout: float = typer.Option(240.0, help="Seconds to wait for each component.")) -> None:
+def up_cmd(
+    timeout: float = typer.Option(240.0, help="Seconds to wait for each component."),
+) -> None:
     """Install what is missing, start engine, redis, server and worker, wait until ready."""
     from modlab.annotation.argilla_stack import ArgillaStackError, up
 
