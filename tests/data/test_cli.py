@@ -55,3 +55,14 @@ def test_data_import_and_stats(db_url):
     assert res.exit_code == 2 and "nothing was imported" in res.output
     res = _run(db_url, "data", "import", "nope", str(FILES / "messages.csv"))
     assert res.exit_code == 1 and "no model 'nope'" in res.output
+
+
+def test_data_add_and_label(db_url):
+    _run(db_url, "models", "create", "topics", "--labels", "SPORT,MONEY", "--multi-label")
+    res = _run(db_url, "data", "add", "topics", "transfer fee record", "-l", "SPORT", "-l", "1")
+    assert res.exit_code == 0 and res.output.strip() == "added example 1"
+    assert _run(db_url, "data", "add", "topics", "Transfer fee record").exit_code == 1
+    res = _run(db_url, "data", "label", "1", "NEUTRAL")
+    assert res.output.strip() == "example 1: (no label)"
+    res = _run(db_url, "data", "label", "1", "none")
+    assert res.output.strip() == "example 1: unlabelled"

@@ -268,9 +268,7 @@ def test_multi_label_lists_and_joined_strings(store, topics, tmp_path):
 
 
 def test_multi_label_custom_separator(store, topics):
-    report = store.import_records(
-        topics, [{"text": "x", "label": "SPORT / MONEY"}], label_sep="/"
-    )
+    report = store.import_records(topics, [{"text": "x", "label": "SPORT / MONEY"}], label_sep="/")
     assert report.added == 1
     assert store.find_example(topics, "x").labels == ["SPORT", "MONEY"]
 
@@ -303,7 +301,8 @@ def test_near_duplicates_with_different_labels_are_kept(store, spam):
 
 def test_near_dedupe_can_be_switched_off(store, spam):
     report = store.import_texts(
-        spam, ["Thanks for the birthday wishes :)", "Thanks for the birthday wishes!! :D"],
+        spam,
+        ["Thanks for the birthday wishes :)", "Thanks for the birthday wishes!! :D"],
         dedupe_near=False,
     )
     assert report.added == 2
@@ -422,3 +421,41 @@ def test_import_requests_filters_by_project_time_and_flag(store, spam):
     assert dev.added == 1
     with pytest.raises(ImportSetupError, match="unknown project"):
         store.import_requests(spam, project="staging")
+
+
+def test_multi_label_dataset_with_class_label_lists(store, topics):
+    from datasets import ClassLabel, Dataset, Features, Sequence, Value
+
+    names = ["MONEY", "SPORT", "POLITICS"]  # another order than the model's
+    features = Features({"text": Value("string"), "tags": Sequence(ClassLabel(names=names))})
+    ds = Dataset.from_dict(
+        {"text": ["wages", "derby", "calm"], "tags": [[0, 2], [1], []]}, features
+    )
+    report = store.import_dataset(topics, ds, label_col="tags")
+    assert report.added == 3
+    got = {e.text: e.labels for e in store.examples(topics)}
+    assert got == {"wages": ["POLITICS", "MONEY"], "derby": ["SPORT"], "calm": []}
+
+
+def test_training_set_feeds_the_trainer(store, spam):
+    store.import_texts(spam, ["win cash", "lunch at one"], [1, 0])
+    ts = store.training_set(spam)
+    kwargs = ts.train_kwargs()
+    assert kwargs["texts"] == ["win cash", "lunch at one"] and kwargs["labels"] == ["SPAM", "HAM"]
+    assert kwargs["label_names"] == ["HAM", "SPAM"] and kwargs["neutral_label"] == "HAM"
+    assert kwargs["ids"] == ts.example_ids and kwargs["name"] == spam
+    assert store.mark_trained(spam, ts.schema_version, run_id="r1").trained
+
+
+def test_concurrent_import_of_the_same_text_fails_cleanly(store, spam, monkeypatch):
+    real = importer_mod._merge_near
+
+    def racing(*args, **kwargs):
+        # Another writer stores one of the texts while this import is between read and write.
+        store.add_example(spam, "shared text", "HAM")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(importer_mod, "_merge_near", racing)
+    with pytest.raises(ImportFailed, match="at the same time"):
+        store.import_texts(spam, ["shared text", "another text"], ["SPAM", "HAM"])
+    assert [e.text for e in store.examples(spam)] == ["shared text"]

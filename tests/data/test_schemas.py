@@ -66,6 +66,14 @@ def test_invalid_definitions(store, name, labels, match):
         store.create_model(name, labels)
 
 
+def test_builtin_builds_may_use_reserved_names(store):
+    assert store.create_model("toxicity", ["TOXICITY", "PROFANITY"], builtin=True).names == [
+        "TOXICITY",
+        "PROFANITY",
+        "NEUTRAL",
+    ]
+
+
 def test_model_names_are_unique(store):
     store.create_model("spam", ["SPAM"])
     with pytest.raises(SchemaError, match="already exists"):
@@ -145,8 +153,9 @@ def test_derive_model_maps_labels(store):
     store.add_example("spam", "lunch?", "HAM")
     store.add_example("spam", "unlabelled text")
     store.mark_trained("spam", 1)
-    new = store.derive_model("spam", "spam-v2", labels=["JUNK", "HAM"], rename={"SPAM": "JUNK"},
-                             neutral="HAM")
+    new = store.derive_model(
+        "spam", "spam-v2", labels=["JUNK", "HAM"], rename={"SPAM": "JUNK"}, neutral="HAM"
+    )
     assert new.names == ["JUNK", "HAM"] and not new.frozen
     got = {e.text: e.labels for e in store.examples("spam-v2")}
     assert got == {

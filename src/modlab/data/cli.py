@@ -14,11 +14,12 @@ from pathlib import Path
 
 import typer
 
-from modlab.data.importer import ImportFailed
 from modlab.data.readers import ImportSetupError
 from modlab.data.schemas import LabelError, SchemaError, UnknownModelError
 
-models_app = typer.Typer(help="Define custom classifiers: their type and labels.", no_args_is_help=True)
+models_app = typer.Typer(
+    help="Define custom classifiers: their type and labels.", no_args_is_help=True
+)
 data_app = typer.Typer(help="Import and inspect a model's training examples.", no_args_is_help=True)
 
 _ERRORS = (SchemaError, LabelError, ImportSetupError, UnknownModelError, KeyError, ValueError)
@@ -67,7 +68,9 @@ def models_create(
         "--neutral",
         help="Label meaning 'nothing to flag' (added last if not among the labels).",
     ),
-    no_neutral: bool = typer.Option(False, "--no-neutral", help="A single-label model without one."),
+    no_neutral: bool = typer.Option(
+        False, "--no-neutral", help="A single-label model without one."
+    ),
     description: str = typer.Option("", "--description", "-d"),
     database: str | None = DatabaseOpt,
 ) -> None:
@@ -151,7 +154,9 @@ def data_import(
     ),
     sheet: str | None = typer.Option(None, "--sheet", help="Excel sheet (default: the first)."),
     no_header: bool = typer.Option(False, "--no-header", help="The file has no header row."),
-    delimiter: str | None = typer.Option(None, "--delimiter", help="CSV delimiter (default: guess)."),
+    delimiter: str | None = typer.Option(
+        None, "--delimiter", help="CSV delimiter (default: guess)."
+    ),
     encoding: str = typer.Option("utf-8", "--encoding"),
     label_sep: str | None = typer.Option(
         None, "--label-sep", help="Multi-label separator (default: any of , ; |)."
@@ -164,6 +169,8 @@ def data_import(
     database: str | None = DatabaseOpt,
 ) -> None:
     """Import a CSV, TSV, Excel or JSON-lines file into MODEL's example store."""
+    from modlab.data.importer import ImportFailed
+
     store = _store(database)
     sheet_arg: str | int | None = int(sheet) if sheet is not None and sheet.isdigit() else sheet
     try:
@@ -199,7 +206,9 @@ def data_import_requests(
     until: str | None = typer.Option(None, "--until", help="ISO time, exclusive."),
     flagged: bool | None = typer.Option(None, "--flagged/--not-flagged", help="Default: both."),
     limit: int | None = typer.Option(None, "--limit"),
-    masked: bool = typer.Option(False, "--masked", help="Import the masked text, not the original."),
+    masked: bool = typer.Option(
+        False, "--masked", help="Import the masked text, not the original."
+    ),
     dry_run: bool = typer.Option(False, "--dry-run"),
     database: str | None = DatabaseOpt,
 ) -> None:
@@ -218,6 +227,46 @@ def data_import_requests(
     except _ERRORS as exc:
         _fail(exc)
     typer.echo(report.summary())
+
+
+@data_app.command("add")
+def data_add(
+    model: str,
+    text: str,
+    label: list[str] = typer.Option(None, "--label", "-l", help="Label name or index (repeat)."),
+    annotator: str | None = typer.Option(None, "--annotator"),
+    database: str | None = DatabaseOpt,
+) -> None:
+    """Add one example by hand (unlabelled unless --label is given)."""
+    from modlab.data.store import DuplicateExampleError
+
+    value = None if not label else (label[0] if len(label) == 1 else label)
+    try:
+        ex_id = _store(database).add_example(model, text, value, annotator=annotator)
+    except DuplicateExampleError as exc:
+        _fail(exc)
+    except _ERRORS as exc:
+        _fail(exc)
+    typer.echo(f"added example {ex_id}")
+
+
+@data_app.command("label")
+def data_label(
+    example_id: int,
+    label: list[str] = typer.Argument(..., help="Label name(s) or index(es); 'none' clears."),
+    annotator: str | None = typer.Option(None, "--annotator"),
+    database: str | None = DatabaseOpt,
+) -> None:
+    """Set (or with 'none', clear) the human label of an example."""
+    value = (
+        None if [v.lower() for v in label] == ["none"] else (label[0] if len(label) == 1 else label)
+    )
+    try:
+        ex = _store(database).set_label(example_id, value, source="manual", annotator=annotator)
+    except _ERRORS as exc:
+        _fail(exc)
+    shown = "unlabelled" if ex.labels is None else (", ".join(ex.labels) or "(no label)")
+    typer.echo(f"example {ex.id}: {shown}")
 
 
 @data_app.command("stats")
@@ -248,3 +297,7 @@ def register(app: typer.Typer) -> None:
 # A stand-alone app for trying the commands before the main CLI mounts them.
 app = typer.Typer(no_args_is_help=True)
 register(app)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

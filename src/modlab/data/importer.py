@@ -6,7 +6,8 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from modlab.data import dedupe
@@ -87,10 +88,16 @@ class ImportReport:
         return not self.rejected
 
     def to_dict(self, max_rows: int | None = None) -> dict[str, Any]:
-        data = asdict(self)
-        if max_rows is not None:
-            for key in ("rejected", "duplicates", "similar_kept"):
-                data[key] = data[key][:max_rows]
+        data = {k: v for k, v in vars(self).items() if not isinstance(v, list | dict)}
+        data.update(
+            columns=dict(self.columns),
+            batch_distribution=dict(self.batch_distribution),
+            label_distribution=dict(self.label_distribution),
+            warnings=list(self.warnings),
+        )
+        for key in ("rejected", "duplicates", "similar_kept"):
+            rows = getattr(self, key)
+            data[key] = [asdict(r) for r in (rows if max_rows is None else rows[:max_rows])]
         data.update(
             n_rejected=self.n_rejected,
             exact_duplicates=self.exact_duplicates,
@@ -145,7 +152,9 @@ class ImportReport:
             for d in self.duplicates[:max_rows]:
                 extra = f", similarity {d.similarity:.2f}" if d.kind == "near" else ""
                 conflict = ", different label (first kept)" if d.label_conflict else ""
-                lines.append(f"  row {d.row}: {d.kind} duplicate of {d.duplicate_of}{extra}{conflict}")
+                lines.append(
+                    f"  row {d.row}: {d.kind} duplicate of {d.duplicate_of}{extra}{conflict}"
+                )
             if len(self.duplicates) > max_rows:
                 lines.append(f"  ... {len(self.duplicates) - max_rows:,} more (duplicates_frame())")
         lines.append(
@@ -176,14 +185,17 @@ class _Entry:
     raw_ref: str | int | None = None
     meta: dict[str, Any] = field(default_factory=dict)
     filled: bool = False  # labels came from this import
-    shingles: set[str] | None = None
     sig: Any = None
 
 
 def _preview(text: Any) -> str | None:
     if text is None or is_missing(text):
         return None
-    s = str(text).encode("utf-8", "replace").decode("utf-8")
+    s = str(text)
+    try:  # show undecodable bytes as U+FFFD
+        s = s.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    except UnicodeEncodeError:
+        s = s.encode("utf-8", "replace").decode("utf-8")
     return s if len(s) <= PREVIEW_CHARS else s[: PREVIEW_CHARS - 1] + "…"
 
 
@@ -255,7 +267,9 @@ def balance_warnings(
     return warnings
 
 
-def model_distribution(session: Session, model_id: int, schema: LabelSchema) -> tuple[dict, int, int]:
+def model_distribution(
+    session: Session, model_id: int, schema: LabelSchema
+) -> tuple[dict, int, int]:
     """(label distribution, total examples, unlabelled examples) of a model."""
     rows = session.execute(
         select(Example.labelled, Example.labels).where(Example.model_id == model_id)
@@ -333,46 +347,63 @@ def run_import(
     )
     session.add(batch)
     session.flush()
-    source_name = source.kind
-    examples = []
-    for e in new:
-        sig = e.sig
-        if sig is None:
-            sig = dedupe.signatures([dedupe.shingles(e.text or "")])[0]
-        ex = Example(
-            model_id=model.id,
-            text=e.text,
-            text_hash=dedupe.text_hash(e.text or ""),
-            labelled=e.labels is not None,
-            labels=e.labels,
-            label_source="import" if e.labels is not None else None,
-            annotator=annotator if e.labels is not None else None,
-            labelled_at=now if e.labels is not None else None,
-            batch_id=batch.id,
-            source=source_name,
-            source_ref=f"{source.ref}:{e.raw_ref}"[:500],
-            meta=_jsonable(e.meta),
-            minhash=dedupe.to_bytes(sig),
-            created_at=now,
-            updated_at=now,
+    missing_sigs = [e for e in new if e.sig is None]
+    for e, sig in zip(
+        missing_sigs,
+        dedupe.signatures([dedupe.shingles(e.text or "") for e in missing_sigs]),
+        strict=True,
+    ):
+        e.sig = sig
+    rows = [
+        {
+            "model_id": model.id,
+            "text": e.text,
+            "text_hash": dedupe.text_hash(e.text or ""),
+            "labelled": e.labels is not None,
+            "labels": e.labels,
+            "label_source": "import" if e.labels is not None else None,
+            "annotator": annotator if e.labels is not None else None,
+            "labelled_at": now if e.labels is not None else None,
+            "batch_id": batch.id,
+            "source": source.kind,
+            "source_ref": f"{source.ref}:{e.raw_ref}"[:500],
+            "meta": _jsonable(e.meta),
+            "minhash": dedupe.to_bytes(e.sig),
+            "created_at": now,
+            "updated_at": now,
+        }
+        for e in new
+    ]
+    # Bulk INSERT (executemany / multi-row VALUES) with the new ids in parameter order.
+    try:
+        ids = (
+            session.scalars(
+                insert(Example).returning(Example.id, sort_by_parameter_order=True), rows
+            ).all()
+            if rows
+            else []
         )
-        examples.append(ex)
-    session.add_all(examples)
+    except IntegrityError as exc:  # a concurrent import stored some of the same texts
+        raise ImportFailed(
+            "another import added some of these texts at the same time; nothing was imported "
+            "(run it again)",
+            report,
+        ) from exc
     filled = [e for e in entries.values() if e.example_id is not None and e.filled]
     for e in filled:
         ex = session.get(Example, e.example_id)
         ex.labelled, ex.labels, ex.label_source = True, e.labels, "import"
-        ex.annotator, ex.labelled_at = annotator, now
-    session.flush()
+        ex.annotator, ex.labelled_at, ex.updated_at = annotator, now, now
     events = [
-        LabelEvent(example_id=ex.id, labels=ex.labels, source="import", annotator=annotator)
-        for ex in examples
-        if ex.labelled
-    ] + [
-        LabelEvent(example_id=e.example_id, labels=e.labels, source="import", annotator=annotator)
-        for e in filled
-    ]
-    session.add_all(events)
+        {"example_id": ex_id, "labels": e.labels}
+        for ex_id, e in zip(ids, new, strict=True)
+        if e.labels is not None
+    ] + [{"example_id": e.example_id, "labels": e.labels} for e in filled]
+    if events:
+        session.execute(
+            insert(LabelEvent),
+            [dict(ev, source="import", annotator=annotator, created_at=now) for ev in events],
+        )
 
     report.added = len(new)
     report.added_labelled = sum(e.labels is not None for e in new)
@@ -436,7 +467,9 @@ def _take_row(
     if len(text) > max_chars:
         report.rejected.append(
             RejectedRow(
-                raw.ref, f"text longer than {max_chars:,} characters ({len(text):,})", _preview(text)
+                raw.ref,
+                f"text longer than {max_chars:,} characters ({len(text):,})",
+                _preview(text),
             )
         )
         return
@@ -477,7 +510,8 @@ def _merge_near(
     index = dedupe.NearDuplicateIndex(threshold)
     by_key: dict[Any, _Entry] = {}
     # Stored examples: use their saved signatures; compute the missing ones in one go.
-    missing = [e for e, sig in stored if dedupe.from_bytes(sig) is None]
+    loaded = [(e, dedupe.from_bytes(raw)) for e, raw in stored]
+    missing = [e for e, sig in loaded if sig is None]
     computed = dict(
         zip(
             (id(e) for e in missing),
@@ -485,16 +519,15 @@ def _merge_near(
             strict=True,
         )
     )
-    for e, raw_sig in stored:
-        sig = dedupe.from_bytes(raw_sig) or computed[id(e)]
+    for e, sig in loaded:
         key = ("example", e.example_id)
-        index.add(key, dedupe.shingles(e.text or ""), sig)
+        index.add(key, e.text or "", sig if sig is not None else computed[id(e)])
         by_key[key] = e
     shingle_sets = [dedupe.shingles(e.text or "") for e in new]
     sigs = dedupe.signatures(shingle_sets)
     kept: list[_Entry] = []
     for i, (e, sh, sig) in enumerate(zip(new, shingle_sets, sigs, strict=True)):
-        e.shingles, e.sig = sh, sig
+        e.sig = sig
         matches = index.matches(sh, sig)
         compatible = [
             (k, s)
@@ -508,10 +541,12 @@ def _merge_near(
         if matches:
             key, sim = matches[0]
             report.similar_kept.append(
-                DuplicateRow(e.raw_ref, "near", by_key[key].ref, round(sim, 4), True, _preview(e.text))
+                DuplicateRow(
+                    e.raw_ref, "near", by_key[key].ref, round(sim, 4), True, _preview(e.text)
+                )
             )
         key = ("row", i)
-        index.add(key, sh, sig)
+        index.add(key, e.text or "", sig)
         by_key[key] = e
         kept.append(e)
     return kept

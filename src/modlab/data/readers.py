@@ -168,7 +168,7 @@ def read_csv(
                     yield RawRow(
                         start,
                         text=fields[t] if t is not None and t < len(fields) else None,
-                        error=f"malformed row: {len(fields)} fields, expected {width}",
+                        error=f"malformed row: {_fields(len(fields))}, expected {width}",
                     )
                     continue
                 meta = {name: fields[p] for name, p in metas}
@@ -183,6 +183,10 @@ def read_csv(
         "delimiter": delimiter,
     }
     return Source("csv", path.name, rows(), columns)
+
+
+def _fields(n: int) -> str:
+    return "1 field" if n == 1 else f"{n} fields"
 
 
 def _sniff_delimiter(first_line: str) -> str:
@@ -351,7 +355,9 @@ def read_dataset(
     """A 🤗 ``datasets.Dataset``. ``ClassLabel`` label columns are read by label *name*, so the
     dataset's class order need not match the model's."""
     cols = list(ds.column_names)
-    for col, what in [(text_col, "text"), (label_col, "label"), *((c, "metadata") for c in meta_cols or ())]:  # fmt: skip
+    wanted = [(text_col, "text"), (label_col, "label")]
+    wanted += [(c, "metadata") for c in meta_cols or ()]
+    for col, what in wanted:
         if col is not None and col not in cols:
             raise ImportSetupError(f"no {what} column {col!r}; columns: {', '.join(cols)}")
     names: list[str] | None = None
@@ -456,6 +462,7 @@ def read_requests(
         raise ImportSetupError("text_field must be 'value' or 'content'")
     stmt = select(RequestLog).order_by(RequestLog.timestamp, RequestLog.id)
     project_ids: list[str] | None = None
+    project_names: list[str] = []
     if project is not None:
         wanted = [project] if isinstance(project, str) else list(project)
         found = session.execute(
@@ -468,6 +475,7 @@ def read_requests(
         if missing:
             raise ImportSetupError(f"unknown project(s): {', '.join(missing)}")
         project_ids = sorted({pid for pid, _ in found})
+        project_names = sorted({pname for _, pname in found})
         stmt = stmt.where(RequestLog.project_id.in_(project_ids))
     lo, hi = to_ms(since), to_ms(until)
     if lo is not None:
@@ -494,7 +502,7 @@ def read_requests(
             }
             yield RawRow(req.id, getattr(req, text_field), None, meta)
 
-    ref = ",".join(project_ids) if project_ids else "all projects"
+    ref = ",".join(project_names) if project_names else "all projects"
     filters = {"project": project_ids, "since": lo, "until": hi, "flagged": flagged}
     return Source("requests", ref, rows(), {"text": text_field, "filters": filters})
 

@@ -5,14 +5,14 @@ Rules (mirrored by the service and the training code):
 * A **single-label** model assigns exactly one of its labels to a text. Its *neutral* label (by
   default ``NEUTRAL``, appended last when the given labels lack it) means "nothing to flag"; the
   service never flags on it.
-* A **multi-label** model assigns any subset of its labels; the empty set means "no label applies".
-  The neutral name (default ``NEUTRAL``) is accepted in imports as a spelling of the empty set but is
-  not a label of the model.
+* A **multi-label** model assigns any subset of its labels; the empty set means "no label
+  applies". The neutral name (default ``NEUTRAL``) is accepted in imports as a spelling of the
+  empty set but is not a label of the model.
 * Label *indices* are positions in the label list (0, 1, 2, ...), the order given at creation.
-* Schemas are versioned. Until a model is trained, labels may be edited (each edit is a new version).
-  Once a version is trained (:func:`mark_trained`), names, order and neutral label are frozen;
-  descriptions and examples may still be refined (they steer auto-labelling). To change the labels
-  of a trained model, derive a new model.
+* Schemas are versioned. Until a model is trained, labels may be edited (each edit is a new
+  version). Once a version is trained (:func:`mark_trained`), names, order and the neutral label
+  are frozen; descriptions and examples may still be refined (they steer auto-labelling). To
+  change the labels of a trained model, derive a new model.
 """
 
 from __future__ import annotations
@@ -178,8 +178,10 @@ class LabelSchema:
         for item in items:
             if is_missing(item):
                 continue
-            if isinstance(item, str) and self.neutral and item.strip().casefold() == (
-                self.neutral.casefold()
+            if (
+                isinstance(item, str)
+                and self.neutral
+                and item.strip().casefold() == (self.neutral.casefold())
             ):
                 continue
             chosen.add(self._one(item))
@@ -322,12 +324,12 @@ def _check_label_name(name: str) -> None:
         raise SchemaError(f"label name {name!r} would read as a label index; use a word")
 
 
-def check_model_name(name: str) -> str:
+def check_model_name(name: str, *, allow_reserved: bool = False) -> str:
     if not MODEL_NAME_RE.match(name or ""):
         raise SchemaError(
             f"invalid model name {name!r}: lower-case letters, digits, '-' and '_', "
             "at most 64 characters, starting with a letter or digit"
         )
-    if name in RESERVED_MODEL_NAMES:
+    if name in RESERVED_MODEL_NAMES and not allow_reserved:
         raise SchemaError(f"model name {name!r} is reserved for a built-in model or detector")
     return name

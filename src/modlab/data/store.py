@@ -132,6 +132,19 @@ class TrainingSet:
     def __len__(self) -> int:
         return len(self.texts)
 
+    def train_kwargs(self) -> dict[str, Any]:
+        """Arguments for ``modlab.training.pipeline.train_model(**ts.train_kwargs())``; after
+        training call ``store.mark_trained(ts.model, ts.schema_version, run_id=...)``."""
+        return {
+            "name": self.model,
+            "texts": list(self.texts),
+            "labels": list(self.labels),
+            "label_names": list(self.label_names),
+            "multi_label": self.multi_label,
+            "neutral_label": self.neutral,
+            "ids": list(self.example_ids),
+        }
+
     def label_indices(self) -> list[Any]:
         """Labels as positions in ``label_names`` (int, or list[int] when multi-label)."""
         pos = {n: i for i, n in enumerate(self.label_names)}
@@ -204,15 +217,17 @@ class ExampleStore:
         multi_label: bool = False,
         neutral: str | None = DEFAULT_NEUTRAL,
         description: str = "",
+        builtin: bool = False,
     ) -> LabelSchema:
         """Define a model. ``labels``: names, ``{name: description}``, dicts or :class:`LabelSpec`.
 
         Single-label: ``neutral`` names the label meaning "nothing to flag" — one of ``labels``
         (e.g. ``neutral="HAM"``) or, if absent, appended as the last label; ``None`` for a model
         without one. Multi-label: "no label applies" is the empty set; ``neutral`` is only the
-        word imports may use for it.
+        word imports may use for it. ``builtin=True`` (for the product's own model builds)
+        allows the reserved names of the built-in analyzers (``toxicity``, ``quality``, ...).
         """
-        check_model_name(name)
+        check_model_name(name, allow_reserved=builtin)
         specs, neutral = build_labels(labels, multi_label=multi_label, neutral=neutral)
         with self.db.session() as s:
             if s.scalar(select(ModelDefinition.id).where(ModelDefinition.name == name)):
@@ -238,9 +253,7 @@ class ExampleStore:
     def list_models(self) -> list[ModelInfo]:
         with self.db.session() as s:
             counts = dict(
-                s.execute(
-                    select(Example.model_id, func.count()).group_by(Example.model_id)
-                ).all()
+                s.execute(select(Example.model_id, func.count()).group_by(Example.model_id)).all()
             )
             labelled = dict(
                 s.execute(
@@ -290,8 +303,10 @@ class ExampleStore:
                 neutral = current.neutral
             specs, neutral = build_labels(labels, multi_label=row.multi_label, neutral=neutral)
             names = [sp.name for sp in specs]
-            if names == current.names and neutral == current.neutral and list(specs) == list(
-                current.labels
+            if (
+                names == current.names
+                and neutral == current.neutral
+                and list(specs) == list(current.labels)
             ):
                 return current
             if current.frozen and (names != current.names or neutral != current.neutral or rename):
@@ -352,7 +367,22 @@ class ExampleStore:
         )
         if not copy_examples:
             return schema
-        rename = {src.canonical(k): v for k, v in (rename or {}).items()}
+        try:
+            self._copy_examples(source, name, src, schema, rename or {})
+        except BaseException:
+            self.delete_model(name)  # all or nothing
+            raise
+        return schema
+
+    def _copy_examples(
+        self,
+        source: str,
+        name: str,
+        src: LabelSchema,
+        schema: LabelSchema,
+        rename: dict[str, str],
+    ) -> None:
+        rename = {src.canonical(k): v for k, v in rename.items()}
         with self.db.session() as s:
             src_row, dst_row = _model(s, source), _model(s, name)
             now = utcnow()
@@ -388,7 +418,6 @@ class ExampleStore:
                         updated_at=now,
                     )
                 )
-        return schema
 
     def delete_model(self, model: str) -> None:
         """Delete a model with its schemas, examples, suggestions and import batches."""
@@ -426,7 +455,7 @@ class ExampleStore:
         """
         path = Path(path)
         fmt = (format or path.suffix.lstrip(".")).lower()
-        if fmt in ("csv", "tsv", "tab", "txt"):
+        if fmt in ("csv", "tsv", "tab"):
             src = readers.read_csv(
                 path,
                 text_col,
@@ -655,7 +684,11 @@ class ExampleStore:
             s.add(ex)
             s.flush()
             if labels is not None:
-                s.add(LabelEvent(example_id=ex.id, labels=labels, source="manual", annotator=annotator))
+                s.add(
+                    LabelEvent(
+                        example_id=ex.id, labels=labels, source="manual", annotator=annotator
+                    )
+                )
             return ex.id
 
     def update_example(
@@ -767,9 +800,7 @@ class ExampleStore:
             raise ValueError("empty text")
         text = text.strip()
         if len(text) > self.max_text_chars:
-            raise ValueError(
-                f"text longer than {self.max_text_chars:,} characters ({len(text):,})"
-            )
+            raise ValueError(f"text longer than {self.max_text_chars:,} characters ({len(text):,})")
         return text
 
     # -- labels ------------------------------------------------------------------------------------
@@ -815,7 +846,9 @@ class ExampleStore:
                 ex.annotator = annotator if labels is not None else None
                 ex.labelled_at = now if labels is not None else None
                 ex.updated_at = now
-                s.add(LabelEvent(example_id=ex.id, labels=labels, source=source, annotator=annotator))
+                s.add(
+                    LabelEvent(example_id=ex.id, labels=labels, source=source, annotator=annotator)
+                )
                 out.append(_record(ex, name))
         return out
 
@@ -825,7 +858,9 @@ class ExampleStore:
     def label_history(self, example_id: int) -> list[dict[str, Any]]:
         with self.db.session() as s:
             evs = s.scalars(
-                select(LabelEvent).where(LabelEvent.example_id == example_id).order_by(LabelEvent.id)
+                select(LabelEvent)
+                .where(LabelEvent.example_id == example_id)
+                .order_by(LabelEvent.id)
             )
             return [
                 {
@@ -851,7 +886,9 @@ class ExampleStore:
         ts = self.training_set(model, label_sources=label_sources)
         return ts.texts, ts.labels
 
-    def training_set(self, model: str, *, label_sources: Sequence[str] | None = None) -> TrainingSet:
+    def training_set(
+        self, model: str, *, label_sources: Sequence[str] | None = None
+    ) -> TrainingSet:
         """Labelled examples plus label names and the schema version (for :meth:`mark_trained`)."""
         with self.db.session() as s:
             row = _model(s, model)
@@ -1037,7 +1074,9 @@ class ExampleStore:
                 for g in s.scalars(stmt)
             ]
 
-    def accept_suggestion(self, suggestion_id: int, *, annotator: str | None = None) -> ExampleRecord:
+    def accept_suggestion(
+        self, suggestion_id: int, *, annotator: str | None = None
+    ) -> ExampleRecord:
         """Make a suggestion the example's label (label source "autolabel")."""
         with self.db.session() as s:
             sug = s.get(Suggestion, suggestion_id)

@@ -1,9 +1,9 @@
 """Workbench tables: custom model definitions, versioned label schemas and the example store.
 
-A *model* (``wb_models``) owns a sequence of label-schema versions (``wb_label_schemas``, each with
-its ordered labels in ``wb_labels``) and the examples it is trained on (``wb_examples``). Human labels
-live on the example; auto-label suggestions are kept apart (``wb_suggestions``) until accepted.
-Every label change is appended to ``wb_label_events`` (who labelled what, when, from where).
+A *model* (``wb_models``) owns a sequence of label-schema versions (``wb_label_schemas``, each
+with its ordered labels in ``wb_labels``) and the examples it is trained on (``wb_examples``).
+Human labels live on the example; auto-label suggestions are kept apart (``wb_suggestions``)
+until accepted. Every label change is appended to ``wb_label_events`` (who, what, when, how).
 """
 
 from __future__ import annotations
@@ -52,7 +52,7 @@ class ModelDefinition(Base):
 
 
 class LabelSchemaVersion(Base):
-    """One version of a model's labels; frozen (``trained_at`` set) once a model is trained on it."""
+    """One version of a model's labels; ``trained_at`` is set once a model is trained on it."""
 
     __tablename__ = "wb_label_schemas"
     __table_args__ = (UniqueConstraint("model_id", "version"),)
