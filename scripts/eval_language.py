@@ -30,7 +30,7 @@ def main() -> None:
     total = sum(r["n"] for r in report.values())
     mean = sum(r["accuracy"] for r in report.values()) / max(len(report), 1)
     micro = sum(r["accuracy"] * r["n"] for r in report.values()) / max(total, 1)
-    print(f"mean accuracy {mean:.4f}  (micro {micro:.4f}) over {len(report)} languages, {total} sentences")
+    print(f"mean accuracy {mean:.4f} (micro {micro:.4f}), {len(report)} languages, {total} texts")
 
 
 if __name__ == "__main__":

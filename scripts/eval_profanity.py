@@ -19,13 +19,24 @@ def main() -> None:
     parser.add_argument("--clean", type=int, default=1000, help="clean sentences to check")
     parser.add_argument("--seed", type=int, default=13)
     parser.add_argument("--show", type=int, default=10, help="clean-text hits to print")
+    parser.add_argument(
+        "--other-languages",
+        default="de,fr,es,it,nl,pt,sv,da,pl,tr",
+        help="lingua sentence files checked with the English list (should give no matches)",
+    )
     args = parser.parse_args()
 
     clean = []
     if args.clean_file.exists():
         lines = args.clean_file.read_text(encoding="utf-8").splitlines()
         clean = [ln.strip() for ln in lines if ln.strip()][: args.clean]
-    report = evaluate(clean, seed=args.seed)
+    others = {}
+    for code in filter(None, args.other_languages.split(",")):
+        path = args.clean_file.with_name(f"{code}.txt")
+        if path.exists():
+            lines = path.read_text(encoding="utf-8").splitlines()
+            others[code] = [ln.strip() for ln in lines if ln.strip()][: args.clean // 2]
+    report = evaluate(clean, seed=args.seed, other_languages=others)
 
     print("recall on the evasion set (span overlap), per mode")
     print(f"{'type':<12} {'n':>5} {'expected':>11} {'NORMAL':>7} {'SUSPIC.':>7} {'PARANOID':>8}")
@@ -56,6 +67,11 @@ def main() -> None:
         )
         for sentence, found in row["examples"][: args.show]:
             print(f"    {found}  <- {sentence[:100]!r}")
+
+    if report["foreign"]:
+        print("non-English sentences flagged with the English list (NORMAL/SUSPICIOUS/PARANOID):")
+        for code, row in report["foreign"].items():
+            print(f"  {code}: {row['NORMAL']}/{row['SUSPICIOUS']}/{row['PARANOID']} of {row['n']}")
 
 
 if __name__ == "__main__":

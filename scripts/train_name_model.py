@@ -26,7 +26,14 @@ def main() -> None:
         "--identities", type=Path, default=data / "presidio_research/FakeNameGenerator.com_3000.csv"
     )
     parser.add_argument(
-        "--negatives", type=Path, default=data / "lingua_testdata/language-testdata/sentences/en.txt"
+        "--negatives",
+        type=Path,
+        default=data / "lingua_testdata/language-testdata/sentences/en.txt",
+    )
+    parser.add_argument(
+        "--foreign",
+        default=",".join(c for c in get_settings().languages if c != "en"),
+        help="languages whose lingua sentences serve as name-free negatives",
     )
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--per-name-template", type=int, default=90)
@@ -46,6 +53,9 @@ def main() -> None:
         args.templates,
         args.identities,
         args.negatives,
+        foreign_negatives=[
+            args.negatives.with_name(f"{code}.txt") for code in args.foreign.split(",") if code
+        ],
         seed=args.seed,
         per_name_template=args.per_name_template,
         per_other_template=args.per_other_template,
@@ -53,7 +63,8 @@ def main() -> None:
     )
     n = train(rows, args.out, max_iterations=args.max_iterations)
     size = args.out.stat().st_size / 1e6
-    print(f"trained on {n} sentences in {time.perf_counter() - started:.0f}s -> {args.out} ({size:.2f} MB)")
+    seconds = time.perf_counter() - started
+    print(f"trained on {n} sentences in {seconds:.0f}s -> {args.out} ({size:.2f} MB)")
 
 
 if __name__ == "__main__":

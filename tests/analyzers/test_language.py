@@ -6,7 +6,9 @@ from modlab.analyzers.language import (
     LanguageAnalyzer,
     analyze_language,
     detect_language_code,
+    evaluate_language_accuracy,
 )
+from modlab.settings import get_settings
 
 
 @pytest.mark.parametrize(
@@ -69,3 +71,21 @@ def test_non_string_input_gives_error_result() -> None:
 def test_unknown_configured_language_is_a_clear_error() -> None:
     with pytest.raises(ValueError, match="xx"):
         LanguageAnalyzer(["en", "xx"]).analyze("hello there my friend")
+
+
+SENTENCES = get_settings().shared_dir / "data/lingua_testdata/language-testdata/sentences"
+
+
+@pytest.mark.skipif(not SENTENCES.exists(), reason="shared lingua test data not present")
+def test_accuracy_on_lingua_sentences() -> None:
+    report = evaluate_language_accuracy(SENTENCES, ["en", "de", "fr", "es", "ru", "ja"], limit=40)
+    assert set(report) == {"en", "de", "fr", "es", "ru", "ja"}
+    for code, row in report.items():
+        assert row["n"] == 40
+        assert row["accuracy"] >= 0.9, code
+
+
+def test_low_accuracy_mode() -> None:
+    analyzer = LanguageAnalyzer(["en", "de", "fr"], low_accuracy=True)
+    assert analyzer.analyze("Das ist ein deutscher Satz über das Wetter.").code == "de"
+    assert analyzer.analyze("This is an english text about the weather.").code == "en"

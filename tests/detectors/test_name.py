@@ -4,9 +4,12 @@ import threading
 import time
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from modlab.detectors import DetectorOptions, Mode, get_detector
 from modlab.detectors.name import MODEL_PATH, NameDetector, tokenize
+from modlab.settings import get_settings
 
 ALL_MODES = list(Mode)
 DUMBLEDORE = "My name is Albus Percival Dumbledore"
@@ -159,3 +162,45 @@ def test_fast_enough(detector: NameDetector) -> None:
     for _ in range(100):
         detector.detect(text, Mode.PARANOID)
     assert (time.perf_counter() - start) / 100 < 0.01  # typical ~0.3 ms; generous for CI
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    text=st.text(max_size=1_000),
+    mode=st.sampled_from(ALL_MODES),
+    components=st.lists(st.sampled_from(["first", "middle", "last"]), min_size=1, unique=True),
+)
+def test_random_unicode_never_raises(text: str, mode: Mode, components: list[str]) -> None:
+    matches = NameDetector().detect(text, mode, DetectorOptions(components=tuple(components)))
+    for m in matches:
+        assert text[m.start : m.end] == m.text
+        assert m.level <= mode
+        assert set(m.component.split("+")) <= set(components)
+    for a, b in zip(matches, matches[1:], strict=False):
+        assert a.end <= b.start
+
+
+@pytest.mark.parametrize(
+    "text", ["Abc " * 2_500, "a" * 10_000, "A. " * 3_000, "John Smith, " * 800, ". " * 5_000]
+)
+def test_adversarial_input_is_linear(detector: NameDetector, text: str) -> None:
+    start = time.perf_counter()
+    detector.detect(text, Mode.PARANOID)
+    assert time.perf_counter() - start < 3.0
+
+
+SYNTH = get_settings().shared_dir / "data/presidio_research/synth_dataset_v2.json"
+
+
+@pytest.mark.skipif(not SYNTH.exists(), reason="shared presidio-research data not present")
+def test_person_f2_on_presidio_synth_test_half(detector: NameDetector) -> None:
+    from modlab.detectors.evaluation import evaluate, load_presidio_synth, split_dev_test
+
+    _, test = split_dev_test(load_presidio_synth(SYNTH))
+
+    def spans(text: str) -> list[tuple[int, int]]:
+        return [(m.start, m.end) for m in detector.detect(text, Mode.NORMAL)]
+
+    counts = evaluate(test, {"name": spans})["name"].counts
+    assert counts.f_beta(2) >= 0.85
+    assert counts.precision >= 0.85

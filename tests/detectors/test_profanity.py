@@ -1,10 +1,15 @@
 from __future__ import annotations
 
+import time
+
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from modlab.detectors import DetectorOptions, Mode, get_detector
 from modlab.detectors.profanity import ProfanityDetector, fold
 from modlab.detectors.profanity_eval import SCUNTHORPE, evasion_set
+from modlab.settings import get_settings
 
 ALL_MODES = list(Mode)
 
@@ -234,8 +239,6 @@ def test_evasion_recall_is_high(detector: ProfanityDetector) -> None:
 
 
 def test_fast_enough(detector: ProfanityDetector) -> None:
-    import time
-
     text = "Honestly I think the new season of that show was pretty good, see you tomorrow!"
     detector.detect(text, Mode.PARANOID)
     start = time.perf_counter()
@@ -243,3 +246,74 @@ def test_fast_enough(detector: ProfanityDetector) -> None:
         detector.detect(text, Mode.PARANOID)
     per_text = (time.perf_counter() - start) / 200
     assert per_text < 0.005  # generous bound for a loaded CI machine; typical ~0.1 ms
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Jeg har mange fag i skolen, og det er sjovt at lære nye ting hver dag.",
+        "Det var slut på semestret och alla studenter reste hem till sina familjer.",
+    ],
+)
+def test_words_of_other_languages_are_not_english_profanity(
+    detector: ProfanityDetector, text: str
+) -> None:
+    # "fag" (Danish: subject) and "slut" (Swedish: end) are English list words.
+    for mode in ALL_MODES:
+        assert texts(detector, text, mode) == []
+    gate_off = DetectorOptions(extra={"language_gate": False})
+    assert detector.detect(text, Mode.NORMAL, gate_off) != []
+
+
+def test_language_gate_ignores_the_matched_words(detector: ProfanityDetector) -> None:
+    text = "honestly this ffuuuccckkkk game is the worst thing I have ever played"
+    assert texts(detector, text, Mode.SUSPICIOUS) == ["ffuuuccckkkk"]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(text=st.text(max_size=2_000), mode=st.sampled_from(ALL_MODES))
+def test_random_unicode_never_raises(text: str, mode: Mode) -> None:
+    detector = ProfanityDetector()
+    matches = detector.detect(text, mode)
+    for m in matches:
+        assert text[m.start : m.end] == m.text
+        assert m.level <= mode
+    for a, b in zip(matches, matches[1:], strict=False):
+        assert a.end <= b.start
+
+
+@settings(max_examples=60, deadline=None)
+@given(text=st.text(alphabet=st.sampled_from(list("fuckshit*@$!1 .-_ðцú\n")), max_size=500))
+def test_obfuscation_alphabet_never_raises(text: str) -> None:
+    for m in ProfanityDetector().detect(text, Mode.PARANOID):
+        assert text[m.start : m.end] == m.text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a" * 10_000,
+        "a " * 5_000,
+        "s h " * 2_500,
+        "fuck" * 2_500,
+        "f u c k " * 1_250,
+        "fuckthis" * 1_250,
+        "f*" * 5_000,
+        "@$" * 5_000,
+        "ass " * 2_500,
+    ],
+)
+def test_adversarial_input_is_linear(detector: ProfanityDetector, text: str) -> None:
+    start = time.perf_counter()
+    detector.detect(text, Mode.PARANOID)
+    assert time.perf_counter() - start < 3.0
+
+
+CLEAN_EN = get_settings().shared_dir / "data/lingua_testdata/language-testdata/sentences/en.txt"
+
+
+@pytest.mark.skipif(not CLEAN_EN.exists(), reason="shared lingua test data not present")
+def test_few_false_positives_on_clean_english(detector: ProfanityDetector) -> None:
+    lines = [ln.strip() for ln in CLEAN_EN.read_text(encoding="utf-8").splitlines() if ln.strip()]
+    flagged = [ln for ln in lines[:1000] if detector.detect(ln, Mode.PARANOID)]
+    assert len(flagged) <= 5, flagged

@@ -5,9 +5,32 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-SPAM_WORDS = "win free prize cash claim urgent offer winner txt reply bonus".split()
-HAM_WORDS = "lunch meeting tomorrow home dinner mum later sorry traffic class".split()
-FILLER = "the a you to and is it on for this".split()
+SPAM_WORDS = [
+    "win",
+    "free",
+    "prize",
+    "cash",
+    "claim",
+    "urgent",
+    "offer",
+    "winner",
+    "txt",
+    "reply",
+    "bonus",
+]
+HAM_WORDS = [
+    "lunch",
+    "meeting",
+    "tomorrow",
+    "home",
+    "dinner",
+    "mum",
+    "later",
+    "sorry",
+    "traffic",
+    "class",
+]
+FILLER = ["the", "a", "you", "to", "and", "is", "it", "on", "for", "this"]
 
 
 def make_spam(n: int = 200, spam_share: float = 0.3, noise: float = 0.1, seed: int = 0):
@@ -18,7 +41,8 @@ def make_spam(n: int = 200, spam_share: float = 0.3, noise: float = 0.1, seed: i
         spam = rng.random() < spam_share
         own, other = (SPAM_WORDS, HAM_WORDS) if spam else (HAM_WORDS, SPAM_WORDS)
         words = [
-            str(rng.choice(other if rng.random() < noise else own)) for _ in range(rng.integers(3, 8))
+            str(rng.choice(other if rng.random() < noise else own))
+            for _ in range(rng.integers(3, 8))
         ]
         words += [str(rng.choice(FILLER)) for _ in range(2)]
         rng.shuffle(words)
@@ -28,9 +52,9 @@ def make_spam(n: int = 200, spam_share: float = 0.3, noise: float = 0.1, seed: i
 
 
 TOPICS = {
-    "TOXICITY": "idiot stupid moron loser pathetic".split(),
-    "PROFANITY": "damn hell crap bloody freaking".split(),
-    "DISCRIMINATION": "those people go back where they came".split(),
+    "TOXICITY": ["idiot", "stupid", "moron", "loser", "pathetic"],
+    "PROFANITY": ["damn", "hell", "crap", "bloody", "freaking"],
+    "DISCRIMINATION": ["those", "people", "go", "back", "where", "they", "came"],
 }
 
 

@@ -1,8 +1,10 @@
 """Language analyzer: which language a text is written in (lingua, restricted languages).
 
 lingua with every language loaded takes ~1.3 GB; restricting it to the languages the
-product is configured for (``Settings.languages``) keeps it to a fraction of that. The
-detector is built lazily, once per process, and shared by all threads.
+product is configured for (``Settings.languages``) keeps it to a fraction of that (measured
+here with the default 22 languages: ~480 MB RSS in high-accuracy mode, ~40 MB in
+low-accuracy mode). The detector is built lazily, once per process, and shared by all
+threads; ``warm_up()`` loads it at service start-up instead of on the first request.
 """
 
 from __future__ import annotations
@@ -44,8 +46,16 @@ class LanguageResult:
 class LanguageAnalyzer:
     """Lazy wrapper around a lingua detector for a fixed set of ISO 639-1 codes."""
 
-    def __init__(self, languages: Iterable[str] | None = None) -> None:
+    def __init__(
+        self, languages: Iterable[str] | None = None, *, low_accuracy: bool | None = None
+    ) -> None:
+        """``languages``: ISO 639-1 codes (default: settings). ``low_accuracy``: lingua's
+        trigram-only mode, ~12x less memory (22 languages: ~40 MB instead of ~480 MB RSS) and
+        ~4x faster, at some cost on short texts (lingua test sentences: 98.2% vs 99.3%; their
+        first four words: 87% vs 94%). Default: ``Settings.language_low_accuracy`` if the
+        settings define it, else high accuracy."""
         self._codes = tuple(languages) if languages is not None else None
+        self._low_accuracy = low_accuracy
         self._detector: Any = None
         self._reverse: dict[str, str] = {}
         self._lock = threading.Lock()
@@ -81,11 +91,21 @@ class LanguageAnalyzer:
                         reverse[language.name] = code.lower()
                 if len(languages) == 1:
                     # lingua needs at least two candidates; English is the natural foil.
-                    extra = Language.ENGLISH if languages[0] != Language.ENGLISH else Language.SPANISH
+                    extra = (
+                        Language.ENGLISH if languages[0] != Language.ENGLISH else Language.SPANISH
+                    )
                     languages.append(extra)
                     reverse.setdefault(extra.name, extra.iso_code_639_1.name.lower())
                 self._reverse = reverse
-                self._detector = LanguageDetectorBuilder.from_languages(*languages).build()
+                builder = LanguageDetectorBuilder.from_languages(*languages)
+                low = self._low_accuracy
+                if low is None:
+                    from modlab.settings import get_settings
+
+                    low = bool(getattr(get_settings(), "language_low_accuracy", False))
+                if low:
+                    builder = builder.with_low_accuracy_mode()
+                self._detector = builder.build()
         return self._detector
 
     def analyze(self, text: str) -> LanguageResult:
@@ -130,6 +150,31 @@ def get_language_analyzer() -> LanguageAnalyzer:
             if _DEFAULT is None:
                 _DEFAULT = LanguageAnalyzer()
     return _DEFAULT
+
+
+_LIGHT: LanguageAnalyzer | None = None
+
+
+def light_analyzer() -> LanguageAnalyzer:
+    """For callers that only need a sentence-level guess (e.g. the profanity detector's
+    "is this another language?" check): the shared analyzer when it is already loaded,
+    else a low-accuracy one (~40 MB, loads in under a second) so that such a check never
+    pulls the ~480 MB high-accuracy models into a process that does not use them."""
+    global _LIGHT
+    default = get_language_analyzer()
+    if default._detector is not None:
+        return default
+    if _LIGHT is None:
+        with _DEFAULT_LOCK:
+            if _LIGHT is None:
+                _LIGHT = LanguageAnalyzer(low_accuracy=True)
+    return _LIGHT
+
+
+def warm_up() -> None:
+    """Build the detector and load its language models now (service start-up), not on the
+    first request; takes a few seconds with the default 22 languages."""
+    get_language_analyzer().analyze("Warming up the language models for every language.")
 
 
 def analyze_language(text: str) -> LanguageResult:

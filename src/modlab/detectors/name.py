@@ -35,7 +35,9 @@ SCORE_FLOOR = {Mode.NORMAL: 0.0, Mode.SUSPICIOUS: 0.3, Mode.PARANOID: 0.12}
 TOKEN_RE = re.compile(r"\w+(?:[-'’]\w+)*|[^\w\s]", re.UNICODE)
 TITLES = {
     "mr", "mrs", "ms", "miss", "mx", "dr", "prof", "sir", "dame", "lady", "lord", "madam",
-    "madame", "mme", "mlle", "herr", "frau", "sr", "sra", "srta", "don", "doña", "rev", "fr",
+    "madame", "mme", "mlle", "herr", "frau", "monsieur", "señor", "señora", "signor", "signora",
+    "senhor", "senhora", "pan", "pani", "meneer", "mevrouw", "bay", "bayan", "sr", "sra",
+    "srta", "don", "doña", "rev", "fr",
     "capt", "captain", "sgt", "officer", "judge", "uncle", "aunt", "auntie", "grandma",
     "grandpa", "coach", "president", "senator", "king", "queen", "prince", "princess",
 }  # fmt: skip
@@ -408,6 +410,11 @@ def get_name_model() -> NameModel:
             if _MODEL is None:
                 _MODEL = NameModel()
     return _MODEL
+
+
+def warm_up() -> None:
+    """Load the CRF and the gazetteers now (service start-up) rather than on first use."""
+    get_name_model().people("Warm up with Albus Dumbledore.", Mode.PARANOID)
 
 
 def _select(person: Person, components: tuple[str, ...]) -> list[list[NamePart]]:

@@ -31,7 +31,7 @@ from modlab.detectors.name import (
 
 # Share of names hidden from the gazetteer features during training, so the model also
 # learns to find names it has never seen from context and shape (not only from the lists).
-GAZETTEER_DROPOUT = 0.4
+GAZETTEER_DROPOUT = 0.3
 
 # modlab's own templates: chat, social media, support tickets, names beside other PII,
 # names at sentence start, lower-case names. Same placeholder syntax as presidio's.
@@ -132,6 +132,11 @@ OWN_TEMPLATES = [
     "{{person}} and {{person}} will host the show.",
     "Our speaker today is {{prefix}} {{person}}.",
     "Can I talk to {{first_name}} please?",
+    "Please call {{prefix}} {{last_name}} tomorrow.",
+    "{{prefix}} {{last_name}} will call you back.",
+    "Ask {{prefix}} {{last_name}} about the results.",
+    "I have an appointment with {{prefix}} {{last_name}} on {{day_of_week}}.",
+    "Thank you, {{prefix}} {{last_name}}.",
     # negatives: capitalised non-names, places, organisations, products
     "The Monday meeting at {{organization}} was moved to {{city}}.",
     "Visit {{city}} this summer and enjoy the Grand Canyon.",
@@ -158,6 +163,40 @@ OWN_TEMPLATES = [
 ]
 
 NEGATIVE_SENTENCES = 1000  # plain sentences from lingua's English test data, all "O"
+# Sentences of other languages (lingua test data, lines 500-800: lines 0-300 stay unseen for
+# checking false positives), all "O": without them every unknown word of a German or Dutch
+# sentence looks like a name to a model trained on English.
+FOREIGN_NEGATIVES = slice(500, 800)
+
+# A few name templates per language, so names stay detectable in non-English text.
+FOREIGN_TEMPLATES = [
+    "Ich heiße {{person}} und wohne in {{city}}.",
+    "Hallo {{first_name}}, wie geht es dir?",
+    "Herr {{last_name}} ist heute nicht im Büro.",
+    "Frau {{person}} hat gestern angerufen.",
+    "Je m'appelle {{person}} et j'habite à {{city}}.",
+    "Bonjour {{first_name}}, comment vas-tu ?",
+    "Monsieur {{last_name}} arrive demain.",
+    "Me llamo {{person}} y vivo en {{city}}.",
+    "Hola {{first_name}}, ¿cómo estás?",
+    "El señor {{last_name}} llega mañana.",
+    "Mi chiamo {{person}} e abito a {{city}}.",
+    "Ciao {{first_name}}, come stai?",
+    "Meu nome é {{person}}.",
+    "Olá {{first_name}}, tudo bem?",
+    "Ik heet {{person}} en ik woon in {{city}}.",
+    "Hoi {{first_name}}, hoe gaat het?",
+    "Jag heter {{person}}.",
+    "Jeg hedder {{person}}.",
+    "Jeg heter {{person}} og bor i {{city}}.",
+    "Hej {{first_name}}!",
+    "Nazywam się {{person}}.",
+    "Minun nimeni on {{person}}.",
+    "Jmenuji se {{person}}.",
+    "A nevem {{person}}.",
+    "Benim adım {{person}}.",
+    "Меня зовут {{person}}.",
+]
 
 PREFIX_MALE = ["Mr.", "Mr", "Dr.", "Dr", "Prof.", "Sir"]
 PREFIX_FEMALE = ["Mrs.", "Ms.", "Ms", "Miss", "Dr.", "Prof."]
@@ -231,7 +270,11 @@ class Generator:
             "jean-luc", "anne-marie", "marie-claire", "jean-pierre", "hans-peter", "mary-kate",
             "karl-heinz", "ana-maria", "li-na", "seo-yeon",
         ]  # fmt: skip
-        own_last_lines += ["Smith-Jones", "Lloyd-Webber", "García-Márquez", "Müller-Lüdenscheidt"]
+        own_last_lines += [
+            "Smith-Jones", "Lloyd-Webber", "García-Márquez", "Müller-Lüdenscheidt", "von Trapp",
+            "von Braun", "van der Merwe", "van Houten", "de la Cruz", "de la Fuente", "da Silva",
+            "dos Santos", "di Stefano", "del Rio", "bin Laden", "al-Rashid", "Le Roux", "ter Horst",
+        ]  # fmt: skip
 
         def ok(name: str) -> bool:
             return name.lower() not in STOPWORDS
@@ -421,6 +464,7 @@ def generate(
     identities_path: Path,
     negatives_path: Path | None = None,
     *,
+    foreign_negatives: list[Path] = (),
     seed: int = 7,
     per_name_template: int = 90,
     per_other_template: int = 12,
@@ -431,7 +475,7 @@ def generate(
     gen = Generator(identities, seed=seed, use_fng_names=use_fng_names)
     presidio = load_templates(templates_path)
     jobs: list[tuple[str, bool]] = [(t, False) for t in presidio] + [
-        (t, True) for t in OWN_TEMPLATES
+        (t, True) for t in OWN_TEMPLATES + FOREIGN_TEMPLATES
     ]
     for template, chat in jobs:
         has_name = any(k in NAME_KINDS for k in _PLACEHOLDER.findall(template))
@@ -444,6 +488,14 @@ def generate(
     if negatives_path is not None and negatives_path.exists():
         lines = negatives_path.read_text(encoding="utf-8").splitlines()
         for line in [ln.strip() for ln in lines if ln.strip()][:NEGATIVE_SENTENCES]:
+            spans = tokenize(line)
+            if spans:
+                yield line, spans, ["O"] * len(spans)
+    for path in foreign_negatives:
+        if not path.exists():
+            continue
+        lines = [ln.strip() for ln in path.read_text(encoding="utf-8").splitlines() if ln.strip()]
+        for line in lines[FOREIGN_NEGATIVES]:
             spans = tokenize(line)
             if spans:
                 yield line, spans, ["O"] * len(spans)

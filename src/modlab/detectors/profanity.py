@@ -67,23 +67,8 @@ EDGE_PUNCT = set("!?.,;:()[]{}<>\"'’‘“”«»`~^-_/\\|…")
 
 # Short words that may stand beside a listed word in a run-together token (``fuckit``).
 TWO_LETTER_PARTS = {
-    "it",
-    "me",
-    "up",
-    "us",
-    "ya",
-    "em",
-    "on",
-    "in",
-    "my",
-    "so",
-    "no",
-    "of",
-    "u",
-    "go",
-    "oh",
-    "ur",
-}
+    "it", "me", "up", "us", "ya", "em", "on", "in", "my", "so", "no", "of", "u", "go", "oh", "ur",
+}  # fmt: skip
 # Entries matched as whole words only, never inside longer tokens, reversed or masked.
 NO_COMPOUND = {"dp", "xx", "pthc"}
 # Short words strong enough to be looked for in run-together, reversed and masked forms.
@@ -241,7 +226,6 @@ def build_lexicon(languages: Iterable[str], *, use_guard: bool = True) -> Lexico
     lex = Lexicon()
     languages = [code.lower() for code in languages] or ["en"]
     cjk_words: set[str] = set()
-    explicit: set[str] = set()
     if use_guard:
         lex.guard = frozenset(
             _read_list(PROFANITY_DIR / "guard_en.txt") + _read_list(PROFANITY_DIR / "safe_en.txt")
@@ -269,7 +253,6 @@ def build_lexicon(languages: Iterable[str], *, use_guard: bool = True) -> Lexico
                 lex.folded.setdefault(fold(joined), entry)
                 continue
             word = tokens[0]
-            explicit.add(word)
             forms = inflections(word) if code == "en" else {word}
             for form in forms:
                 if form != word and form in lex.guard:
@@ -344,7 +327,7 @@ def _pieces(text: str, start: int, end: int) -> list[_Piece]:
 
     for i in range(start, end):
         ch = text[i]
-        if ch.isalpha() or unicodedata.combining(ch):
+        if ch.isalpha() or unicodedata.combining(ch) or _compat_letter(ch):
             f = fold_char(ch)
             if not f:
                 continue
@@ -366,6 +349,14 @@ def _pieces(text: str, start: int, end: int) -> list[_Piece]:
             flush()
     flush()
     return pieces
+
+
+def _compat_letter(ch: str) -> bool:
+    """Symbols that are letters in disguise (circled, parenthesised: ⓕ, ⒡)."""
+    if ch.isascii():
+        return False
+    f = fold_char(ch)
+    return bool(f) and f.isascii() and f.isalpha()
 
 
 def _dominates(counts: tuple[int, ...], form_counts: tuple[int, ...]) -> bool:
@@ -395,8 +386,9 @@ class _Hit:
 class ProfanityMatcher:
     """Stateless matching over a prepared :class:`Lexicon`."""
 
-    def __init__(self, lexicon: Lexicon) -> None:
+    def __init__(self, lexicon: Lexicon, languages: tuple[str, ...] = ("en",)) -> None:
         self.lex = lexicon
+        self.languages = languages
 
     # ---- NORMAL
     def _normal(self, text: str, hits: list[_Hit]) -> None:
@@ -613,7 +605,7 @@ class ProfanityMatcher:
 
 @lru_cache(maxsize=32)
 def _matcher(languages: tuple[str, ...]) -> ProfanityMatcher:
-    return ProfanityMatcher(build_lexicon(languages))
+    return ProfanityMatcher(build_lexicon(languages), languages)
 
 
 _LOCK = threading.Lock()
@@ -624,6 +616,11 @@ def get_matcher(languages: Iterable[str] = ("en",)) -> ProfanityMatcher:
     codes = tuple(sorted({c.lower() for c in languages if c.lower() in known})) or ("en",)
     with _LOCK:
         return _matcher(codes)
+
+
+def warm_up(languages: Iterable[str] = ("en",)) -> None:
+    """Build the word tables now (service start-up) rather than on the first request."""
+    get_matcher(languages).find("warm up", Mode.PARANOID)
 
 
 @register("profanity")
@@ -646,6 +643,9 @@ class ProfanityDetector(Detector):
             key = (hit.start, hit.end)
             if key not in best or hit.level < best[key]:
                 best[key] = hit.level
+        gate = options.extra.get("language_gate", True)
+        if best and gate and self._other_language(text, list(best), matcher.languages):
+            return []
         matches = [
             Match(
                 entity="profanity",
@@ -658,6 +658,31 @@ class ProfanityDetector(Detector):
             for (s, e), level in best.items()
         ]
         return _resolve(matches)
+
+    @staticmethod
+    def _other_language(
+        text: str, spans: list[tuple[int, int]], languages: tuple[str, ...]
+    ) -> bool:
+        """True when ``text`` is reliably in a language none of the word lists cover.
+
+        The lists are per language: an English word list run over Danish or Swedish text
+        finds "fag" (subject) and "slut" (end). Like the service this mirrors, profanity
+        answers with empty matches on text in other languages. Only called when something
+        matched, so clean text never pays for language detection.
+        """
+        # Judge the words around the matches: obfuscated words confuse language detection.
+        rest = text
+        for start, end in sorted(spans, reverse=True):
+            rest = rest[:start] + " " + rest[end:]
+        if sum(ch.isalpha() for ch in rest) < 20:
+            return False  # too short to tell; keep the matches
+        from modlab.analyzers.language import UNDETERMINED, light_analyzer
+
+        try:
+            result = light_analyzer().analyze(rest)
+        except Exception:  # noqa: BLE001 - language detection must never break profanity
+            return False
+        return result.reliable and result.code != UNDETERMINED and result.code not in languages
 
 
 def _resolve(matches: list[Match]) -> list[Match]:

@@ -140,8 +140,12 @@ def _found(detector: ProfanityDetector, ev: Evasion, mode: Mode) -> bool:
     return any(m.start < ev.end and ev.start < m.end for m in detector.detect(ev.text, mode))
 
 
-def evaluate(clean_sentences: list[str] | None = None, seed: int = 13) -> dict[str, object]:
-    """Recall per evasion type (at SUSPICIOUS and PARANOID), Scunthorpe and clean-text hits."""
+def evaluate(
+    clean_sentences: list[str] | None = None,
+    seed: int = 13,
+    other_languages: dict[str, list[str]] | None = None,
+) -> dict[str, object]:
+    """Recall per evasion type per mode, Scunthorpe hits, clean-text and foreign-text hits."""
     detector = ProfanityDetector()
     evasions = evasion_set(seed)
     recall: dict[str, dict[str, float]] = {}
@@ -170,16 +174,22 @@ def evaluate(clean_sentences: list[str] | None = None, seed: int = 13) -> dict[s
                     flagged.append((sentence, [m.text for m in found]))
             ms = 1000 * (time.perf_counter() - start) / len(clean_sentences)
             clean[mode.name] = {"flagged": len(flagged), "examples": flagged[:15], "ms": ms}
-    plain = {
-        "n": 0,
-        "NORMAL": 0.0,
-    }
     roots = evasion_roots()
-    plain["n"] = len(roots)
-    plain["NORMAL"] = sum(bool(detector.detect(f"you {r} now", Mode.NORMAL)) for r in roots) / len(
-        roots
-    )
-    return {"recall": recall, "plain": plain, "scunthorpe": scunthorpe_hits, "clean": clean}
+    found_plain = sum(bool(detector.detect(f"you {r} now", Mode.NORMAL)) for r in roots)
+    plain = {"n": len(roots), "NORMAL": found_plain / len(roots)}
+    # Text in other languages with the English list only: should give empty matches.
+    foreign: dict[str, dict[str, int]] = {}
+    for code, sentences in (other_languages or {}).items():
+        foreign[code] = {"n": len(sentences)}
+        for mode in Mode:
+            foreign[code][mode.name] = sum(bool(detector.detect(t, mode)) for t in sentences)
+    return {
+        "recall": recall,
+        "plain": plain,
+        "scunthorpe": scunthorpe_hits,
+        "clean": clean,
+        "foreign": foreign,
+    }
 
 
 # --------------------------------------------------------------------------- resources

@@ -44,10 +44,13 @@ def build_compat_router(runtime: Runtime, caller) -> APIRouter:
             raise ApiError(403, "this route needs a project key, not the admin key")
         return who.project
 
-    ProjectDep = Annotated[ProjectView, Depends(project_key_caller)]
-
+    # Not an ``Annotated`` alias: with ``from __future__ import annotations`` FastAPI
+    # resolves annotations against module globals, so a local alias would silently turn
+    # ``project`` into a required body field (400 "project: field required").
     @router.post("/v1/moderations")
-    def openai_moderations(body: OpenAIModerationRequest, project: ProjectDep) -> dict:
+    def openai_moderations(
+        body: OpenAIModerationRequest, project: ProjectView = Depends(project_key_caller)
+    ) -> dict:
         texts = [body.input] if isinstance(body.input, str) else list(body.input)
         if not texts:
             raise ApiError(400, "input: must be a string or a non-empty list of strings")

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from scipy import sparse
+from sklearn.base import clone
 from sklearn.model_selection import cross_val_predict
 
 from modlab.training.labels import decode_labels, encode_labels, targets_for_fit
@@ -167,8 +168,10 @@ def find_label_issues(
     rows = np.flatnonzero(mask)
     Y = Y[rows]
     if proba is None:
-        est = trainer or make_trainer("linear", labels=names, multi_label=multi_label, seed=seed)
-        est.set_params(labels=names, multi_label=multi_label)
+        if trainer is None:
+            est = make_trainer("linear", labels=names, multi_label=multi_label, seed=seed)
+        else:  # an unfitted copy: the caller's trainer is left untouched
+            est = clone(trainer).set_params(labels=names, multi_label=multi_label)
         proba = out_of_fold_proba(est, [texts[i] for i in rows], Y, multi_label, cv, seed)
     proba = np.asarray(proba, dtype=np.float64)
 

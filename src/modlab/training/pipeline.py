@@ -44,6 +44,7 @@ class TrainResult:
     trainer: str = "linear"
     promoted: bool = False
     fit_seconds: float = 0.0
+    params: dict[str, Any] = field(default_factory=dict)  # what is logged as run params
 
 
 def data_digest(texts: Sequence[str], Y: np.ndarray, label_names: Sequence[str]) -> str:
@@ -95,12 +96,17 @@ def train_model(
 
     * ``labels``: one per text, ``None`` for not yet annotated (those are skipped); names,
       indices into ``label_names``, or lists of them when ``multi_label``.
-    * ``trainer``: ``linear`` (default), ``transformer``, ``embedding`` or ``auto``.
+    * ``trainer``: ``linear`` (default), ``transformer``, ``embedding`` or ``auto``
+      (``embedding`` when some label has fewer than 100 examples, else ``linear``).
+    * ``neutral_label``: the label that never flags and gets no threshold (``NEUTRAL``);
+      with single-label data, name the "nothing wrong" class so.
     * ``calibration``: ``None``, ``"isotonic"`` or ``"sigmoid"``, fitted on the validation
       split; thresholds are then chosen on the calibrated validation scores.
     * ``threshold_objective`` / ``threshold_targets``: see
       :func:`modlab.training.thresholds.calibrate_thresholds`.
     * ``cv_folds``: also report k-fold cross-validated metrics over train+validation.
+    * ``log`` / ``register``: log the run to MLflow; then register the model as a new
+      version (alias ``challenger``) of the registered model ``name``.
     * ``promote``: after registering, make the new version champion ``"always"``, only
       when the model has no champion yet (``"if_none"``), or ``"never"``.
     """
@@ -187,26 +193,25 @@ def train_model(
         trainer=trainer,
         fit_seconds=fit_seconds,
     )
+    result.params = {
+        "trainer": trainer,
+        "labels": json.dumps(names),
+        "multi_label": multi_label,
+        "seed": seed,
+        "val_size": val_size,
+        "test_size": test_size,
+        "calibration": calibration or "none",
+        "threshold_objective": threshold_objective,
+        "threshold_targets": json.dumps(dict(threshold_targets or {})),
+        "cv_folds": cv_folds or 0,
+        "data_digest": digest,
+        "n_examples": review.total,
+        "n_annotated": review.annotated,
+        **{f"n_{k}": v for k, v in split.sizes().items()},
+        **{f"trainer.{k}": str(v)[:500] for k, v in model.get_params().items() if k != "labels"},
+    }
     if log:
-        _log(
-            result,
-            model,
-            names,
-            multi_label,
-            digest,
-            calibration,
-            threshold_objective,
-            threshold_targets,
-            seed,
-            val_size,
-            test_size,
-            cv_folds,
-            register,
-            promote,
-            experiment,
-            tags,
-            log_plots,
-        )
+        _log(result, register, promote, experiment, tags, log_plots)
     return result
 
 
@@ -241,33 +246,21 @@ def _cross_validate(
 
 def _log(
     result: TrainResult,
-    model,
-    names,
-    multi_label,
-    digest,
-    calibration,
-    threshold_objective,
-    threshold_targets,
-    seed,
-    val_size,
-    test_size,
-    cv_folds,
-    register,
-    promote,
-    experiment,
-    tags,
-    log_plots,
+    register: bool,
+    promote: Promote,
+    experiment: str | None,
+    tags: Mapping[str, str] | None,
+    log_plots: bool,
 ) -> None:
+    """Log one run (params, metrics, artifacts, model) and register/promote the model."""
     import mlflow
 
     from modlab.training import tracking
 
     client = tracking.configure()
     experiment_id = tracking.ensure_experiment(experiment or tracking.DEFAULT_EXPERIMENT, client)
-    sizes = result.split.sizes()
-    with mlflow.start_run(
-        experiment_id=experiment_id, run_name=f"{result.model_name}-{result.trainer}"
-    ) as run:
+    run_name = f"{result.model_name}-{result.trainer}"
+    with mlflow.start_run(experiment_id=experiment_id, run_name=run_name) as run:
         mlflow.set_tags(
             {
                 "modlab.model_name": result.model_name,
@@ -275,30 +268,7 @@ def _log(
                 **dict(tags or {}),
             }
         )
-        trainer_params = {
-            f"trainer.{k}": v for k, v in model.get_params().items() if k not in ("labels",)
-        }
-        mlflow.log_params(
-            {
-                "trainer": result.trainer,
-                "labels": json.dumps(names),
-                "multi_label": multi_label,
-                "seed": seed,
-                "val_size": val_size,
-                "test_size": test_size,
-                "calibration": calibration or "none",
-                "threshold_objective": threshold_objective,
-                "threshold_targets": json.dumps(dict(threshold_targets or {})),
-                "cv_folds": cv_folds or 0,
-                "data_digest": digest,
-                "n_examples": result.review.total,
-                "n_annotated": result.review.annotated,
-                "n_train": sizes["train"],
-                "n_val": sizes["val"],
-                "n_test": sizes["test"],
-                **{k: str(v)[:500] for k, v in trainer_params.items()},
-            }
-        )
+        mlflow.log_params(result.params)
         mlflow.log_metrics(result.metrics)
         mlflow.log_metrics({f"threshold.{k}": v for k, v in result.thresholds.items()})
         tracking.log_json(result.review.to_dict(), "review.json")

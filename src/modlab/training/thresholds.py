@@ -8,8 +8,9 @@ A threshold is chosen per label to
 * ``"precision"`` with a target: reach that precision with the most recall possible, or
 * ``"recall"`` with a target: reach that recall with the most precision possible.
 
-Candidate thresholds are the validation scores themselves, so every reported precision /
-recall is exactly what the rule ``score >= threshold`` gives on the validation split.
+Candidates are the cut points between distinct validation scores (the threshold sits halfway
+between the lowest score kept and the next lower one), so every reported precision / recall
+is exactly what the rule ``score >= threshold`` gives on the validation split.
 """
 
 from __future__ import annotations
@@ -107,8 +108,13 @@ def find_threshold(
         else:  # cannot happen (the lowest threshold has recall 1) but stay total
             achieved = False
             i = best(np.ones_like(f1, dtype=bool), recall)
+    # Place the threshold halfway down to the next lower validation score: the decisions on
+    # the validation split (and so the figures reported) are unchanged, but the boundary no
+    # longer sits exactly on the weakest positive, which generalises badly.
+    lower = s[s < thresholds[i]]
+    threshold = (thresholds[i] + lower.max()) / 2 if len(lower) else float(thresholds[i])
     return ThresholdChoice(
-        threshold=float(thresholds[i]),
+        threshold=float(threshold),
         objective=objective,
         target=target,
         precision=float(precision[i]),

@@ -67,11 +67,6 @@ def ensure_experiment(name: str = DEFAULT_EXPERIMENT, client: MlflowClient | Non
     return client.create_experiment(name, artifact_location=location.as_uri())
 
 
-# MLflow nags about the missing type hints when the class is defined; they are left out on
-# purpose (hints would make MLflow derive and enforce its own input schema).
-warnings.filterwarnings("ignore", message=r".*Add type hints to the `predict` method.*")
-
-
 class ModlabPyfunc(mlflow.pyfunc.PythonModel):
     """MLflow pyfunc wrapper around a saved :class:`Predictor` directory.
 
@@ -79,10 +74,13 @@ class ModlabPyfunc(mlflow.pyfunc.PythonModel):
     returns one column of (calibrated) scores per label.
     """
 
+    # No type-hint-based input validation (MLflow would warn about, or derive and enforce, a
+    # schema from ``predict``'s hints); the logged signature documents the input instead.
+    _skip_type_hint_validation = True
+
     def load_context(self, context):
         self.predictor = Predictor.load(context.artifacts[PREDICTOR_ARTIFACT])
 
-    # No type hints on predict: MLflow would try to derive a schema from them.
     def predict(self, context, model_input, params=None):
         if isinstance(model_input, pd.DataFrame):
             column = "text" if "text" in model_input.columns else model_input.columns[0]

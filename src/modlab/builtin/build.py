@@ -1,0 +1,179 @@
+"""Build a built-in analyzer with the workbench: recipe → ``train_model`` → ``models_dir/name``.
+
+Every build is an ordinary workbench run: split, fit, isotonic calibration on the
+validation split, per-label thresholds chosen on the calibrated validation scores, test-split
+evaluation, MLflow run (experiment ``modlab-builtin``) and a new version of the registered
+model ``builtin-<name>`` (promoted to champion: the built directory is what the service
+serves). The predictor is written to ``<models_dir>/<name>/`` (``predictor.json`` +
+``model/``) with a ``build.json`` beside it (trainer, metrics, MLflow run and version).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from modlab.analyzers.builtin import BUILTIN_LABELS
+from modlab.builtin.datasets import BUILDABLE, NO_DATA_LABELS, recipe
+from modlab.settings import get_settings
+
+EXPERIMENT = "modlab-builtin"
+BUILD_FILE = "build.json"
+
+# Chosen by scripts/eval_builtin.py on 2 CPU cores (see the module README / report).
+DEFAULT_TRAINERS: dict[str, str] = {
+    "toxicity": "linear",
+    "quality": "linear",
+    "openai": "linear",
+    "sightengine": "linear",
+}
+TRAINER_PARAMS: dict[str, dict[str, Any]] = {
+    "linear": {"C": 4.0, "max_features": 200_000, "char_ngrams": (2, 5)},
+    "embedding": {"C": 2.0},
+    "transformer": {"epochs": 2, "max_length": 64, "batch_size": 32},
+}
+QUICK_PARAMS: dict[str, dict[str, Any]] = {
+    "linear": {"C": 4.0, "max_features": 20_000, "char_ngrams": (2, 4)},
+    "embedding": {"C": 2.0},
+    "transformer": {"epochs": 1, "max_length": 32, "max_steps": 20},
+}
+
+
+def registered_name(name: str) -> str:
+    return f"builtin-{name}"
+
+
+def model_path(name: str, models_dir: Path | None = None) -> Path:
+    return Path(models_dir or get_settings().models_dir) / name
+
+
+def build_builtin(
+    name: str,
+    *,
+    trainer: str | None = None,
+    quick: bool = False,
+    models_dir: Path | None = None,
+    log: bool = True,
+    seed: int = 0,
+    trainer_params: Mapping[str, Any] | None = None,
+) -> Path:
+    """Train the built-in analyzer ``name`` and save it where the service loads it from.
+
+    ``quick``: a small stratified subset and a small model (seconds; for tests and smoke
+    runs, never for serving). Returns the model directory.
+    """
+    from modlab.training import train_model
+
+    if name not in BUILDABLE:
+        recipe(name)  # raises the explanatory error
+    trainer = trainer or DEFAULT_TRAINERS[name]
+    params = dict((QUICK_PARAMS if quick else TRAINER_PARAMS).get(trainer, {}))
+    params.update(trainer_params or {})
+    start = time.perf_counter()
+    data = recipe(name, quick=quick, seed=seed)
+    result = train_model(
+        registered_name(name),
+        data.texts,
+        data.labels,
+        list(data.label_names),
+        multi_label=data.multi_label,
+        trainer=trainer,
+        trainer_params=params,
+        seed=seed,
+        calibration="isotonic",
+        neutral_label=data.neutral_label,
+        log=log,
+        register=log,
+        promote="always",
+        experiment=EXPERIMENT,
+        tags={"modlab.builtin": name, "modlab.quick": str(quick).lower()},
+        log_plots=not quick,
+    )
+    predictor = result.predictor
+    if tuple(predictor.labels_) != tuple(BUILTIN_LABELS[name]):
+        raise RuntimeError(f"{name}: built labels {predictor.labels_} != {BUILTIN_LABELS[name]}")
+    seconds = time.perf_counter() - start
+    info = {
+        "name": name,
+        "registered_model": registered_name(name),
+        "version": result.version,
+        "run_id": result.run_id,
+        "trainer": trainer,
+        "trainer_params": {k: list(v) if isinstance(v, tuple) else v for k, v in params.items()},
+        "quick": quick,
+        "seed": seed,
+        "labels": list(data.label_names),
+        "multi_label": data.multi_label,
+        "neutral_label": data.neutral_label,
+        "no_data_labels": list(NO_DATA_LABELS.get(name, ())),
+        "n_examples": len(data.texts),
+        "label_counts": data.label_counts(),
+        "split": result.split.sizes(),
+        "thresholds": result.thresholds,
+        "metrics": {k: round(v, 5) for k, v in result.metrics.items()},
+        "fit_seconds": round(result.fit_seconds, 1),
+        "build_seconds": round(seconds, 1),
+        "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    }
+    return _install(name, predictor, info, models_dir)
+
+
+def _install(name: str, predictor, info: dict[str, Any], models_dir: Path | None) -> Path:
+    """Write to a sibling folder, then swap it in (a running service never sees half a model)."""
+    target = model_path(name, models_dir)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = target.with_name(f".{name}.new")
+    old = target.with_name(f".{name}.old")
+    for path in (staging, old):
+        shutil.rmtree(path, ignore_errors=True)
+    predictor.save(staging)
+    (staging / BUILD_FILE).write_text(json.dumps(info, indent=2, default=str))
+    if target.exists():
+        target.rename(old)
+    staging.rename(target)
+    shutil.rmtree(old, ignore_errors=True)
+    from modlab.analyzers.registry import forget
+
+    forget(name)  # this process reloads the new model on next use
+    return target
+
+
+def build_info(name: str, models_dir: Path | None = None) -> dict[str, Any] | None:
+    """``build.json`` of a built analyzer, or None when it is not built."""
+    path = model_path(name, models_dir)
+    if not (path / "predictor.json").exists():
+        return None
+    meta = path / BUILD_FILE
+    return json.loads(meta.read_text()) if meta.exists() else {}
+
+
+def builtin_status(models_dir: Path | None = None) -> list[dict[str, Any]]:
+    """One row per built-in analyzer: buildable here, built, version, trainer, key metrics."""
+    rows = []
+    for name, labels in BUILTIN_LABELS.items():
+        info = build_info(name, models_dir)
+        row: dict[str, Any] = {
+            "name": name,
+            "labels": list(labels),
+            "buildable": name in BUILDABLE,
+            "built": info is not None,
+        }
+        if name not in BUILDABLE:
+            row["note"] = "needs LLM-labelled data (auto-labelling)"
+        if info:
+            metrics = info.get("metrics", {})
+            row.update(
+                version=info.get("version"),
+                trainer=info.get("trainer"),
+                quick=info.get("quick"),
+                built_at=info.get("built_at"),
+                macro_f1=metrics.get("macro_f1"),
+                ece=metrics.get("ece"),
+                no_data_labels=info.get("no_data_labels", []),
+            )
+        rows.append(row)
+    return rows

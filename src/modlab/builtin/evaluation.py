@@ -1,0 +1,223 @@
+"""Score the built-in analyzers on the held-out sets and print the target table.
+
+The sets (:func:`modlab.builtin.datasets.eval_sets`) are never used for training or
+threshold tuning. A text counts as flagged for a concept when any of the analyzer's labels
+for that concept reaches its calibrated threshold (the service's rule); the concept's
+score is the highest of those labels' scores (used for AUPRC and ECE).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from sklearn.metrics import average_precision_score, f1_score
+
+from modlab.builtin.datasets import CONCEPT_MAP, NO_DATA_LABELS, EvalSet, eval_sets
+from modlab.training.calibration import expected_calibration_error
+from modlab.training.predictor import Predictor
+
+# Which labels of each analyzer answer each evaluation concept.
+CONCEPT_LABELS: dict[str, dict[str, tuple[str, ...]]] = {
+    "toxicity": {
+        "hate": ("DISCRIMINATION",),
+        "offensive": ("TOXICITY", "PROFANITY", "DISCRIMINATION"),
+    },
+    "openai": {"hate": ("hate",), "offensive": ("harassment", "hate")},
+    "sightengine": {
+        "hate": ("discriminatory",),
+        "offensive": ("insulting", "toxic", "discriminatory"),
+    },
+    "quality": {"spam": ("SPAM",)},
+}
+# (eval set, analyzer, metric, target) rows of the target table.
+TARGETS: tuple[tuple[str, str, str, float | None], ...] = (
+    ("tweeteval_hate", "toxicity", "macro_f1", 0.60),
+    ("tweeteval_offensive", "toxicity", "macro_f1", 0.83),
+    ("davidson_hate", "toxicity", "f1", 0.55),
+    ("sms_spam", "quality", "f1", 0.97),
+)
+ECE_TARGET = 0.05
+
+
+@dataclass
+class SetScore:
+    eval_set: str
+    analyzer: str
+    labels: tuple[str, ...]
+    n: int
+    positives: int
+    macro_f1: float
+    f1: float
+    precision: float
+    recall: float
+    auprc: float
+    ece: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+def concept_scores(
+    predictor: Predictor, labels: Sequence[str], texts: Sequence[str]
+) -> tuple[np.ndarray, np.ndarray]:
+    """(score, flagged) per text for a group of the predictor's labels."""
+    proba = predictor.predict_proba(list(texts))
+    names = predictor.labels_
+    cols = [names.index(lbl) for lbl in labels]
+    thresholds = np.array([predictor.threshold(lbl) for lbl in labels])
+    sub = proba[:, cols]
+    return sub.max(axis=1), (sub >= thresholds).any(axis=1)
+
+
+def score_set(
+    predictor: Predictor, analyzer: str, es: EvalSet, cache: dict | None = None
+) -> SetScore:
+    labels = CONCEPT_LABELS[analyzer][es.concept]
+    if cache is not None and "proba" in cache:
+        proba = cache["proba"]
+    else:
+        proba = predictor.predict_proba(es.texts)
+        if cache is not None:
+            cache["proba"] = proba
+    names = predictor.labels_
+    cols = [names.index(lbl) for lbl in labels]
+    thresholds = np.array([predictor.threshold(lbl) for lbl in labels])
+    score = proba[:, cols].max(axis=1)
+    flag = (proba[:, cols] >= thresholds).any(axis=1).astype(int)
+    y = np.asarray(es.y, dtype=int)
+    tp = int((flag & y).sum())
+    precision = tp / flag.sum() if flag.sum() else 0.0
+    recall = tp / y.sum() if y.sum() else 0.0
+    return SetScore(
+        eval_set=es.name,
+        analyzer=analyzer,
+        labels=labels,
+        n=len(y),
+        positives=int(y.sum()),
+        macro_f1=float(f1_score(y, flag, average="macro")),
+        f1=float(f1_score(y, flag)),
+        precision=float(precision),
+        recall=float(recall),
+        auprc=float(average_precision_score(y, score)) if 0 < y.sum() < len(y) else math.nan,
+        ece=float(expected_calibration_error(y, score)),
+    )
+
+
+def evaluate_predictor(
+    predictor: Predictor, analyzer: str, sets: dict[str, EvalSet] | None = None
+) -> list[SetScore]:
+    """Every evaluation set the analyzer has labels for."""
+    sets = sets or eval_sets()
+    concepts = CONCEPT_LABELS[analyzer]
+    out = []
+    cache_by_set: dict[tuple[str, ...], dict] = {}
+    for es in sets.values():
+        if es.concept not in concepts:
+            continue
+        # Davidson hate and offensive share their texts: score them once.
+        key = (len(es.texts), es.texts[0] if es.texts else "")
+        out.append(score_set(predictor, analyzer, es, cache_by_set.setdefault(key, {})))
+    return out
+
+
+def load_build_info(path: Path) -> dict[str, Any]:
+    info = path / "build.json"
+    return json.loads(info.read_text()) if info.exists() else {}
+
+
+def evaluate_builtins(models_dir: Path, names: Sequence[str]) -> dict[str, Any]:
+    """Scores of every built analyzer among ``names`` (missing ones are reported as such)."""
+    sets = eval_sets()
+    results: dict[str, Any] = {}
+    for name in names:
+        path = models_dir / name
+        if not (path / "predictor.json").exists():
+            results[name] = {"built": False}
+            continue
+        predictor = Predictor.load(path)
+        info = load_build_info(path)
+        results[name] = {
+            "built": True,
+            "trainer": info.get("trainer"),
+            "build_seconds": info.get("build_seconds"),
+            "internal_test": info.get("metrics", {}),
+            "sets": [s.to_dict() for s in evaluate_predictor(predictor, name, sets)],
+            "thresholds": predictor.thresholds,
+        }
+    return results
+
+
+def _fmt(value: Any) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "  -  "
+    return f"{value:.3f}" if isinstance(value, float) else str(value)
+
+
+def format_report(results: dict[str, Any]) -> str:
+    lines = ["Targets (held-out splits never used for training or thresholds)", ""]
+    lines.append(
+        f"{'eval set':<22}{'analyzer':<13}{'metric':<10}{'value':>7}{'target':>8}  ok   anchor"
+    )
+    sets = eval_sets()
+    for set_name, analyzer, metric, target in TARGETS:
+        res = results.get(analyzer, {})
+        row = next((s for s in res.get("sets", []) if s["eval_set"] == set_name), None)
+        value = row[metric] if row else None
+        ok = "" if value is None else ("yes" if value >= target else "NO")
+        lines.append(
+            f"{set_name:<22}{analyzer:<13}{metric:<10}{_fmt(value):>7}{target:>8.2f}  "
+            f"{ok:<4} {sets[set_name].anchor}"
+        )
+    lines += ["", "Calibration: ECE of the analyzer's scores (target ≤ 0.05)", ""]
+    lines.append(f"{'analyzer':<13}{'trainer':<13}{'build s':>8}{'ECE test':>10}  per eval set")
+    for name, res in results.items():
+        if not res.get("built"):
+            lines.append(f"{name:<13}not built")
+            continue
+        ece = res["internal_test"].get("ece")
+        per = ", ".join(f"{s['eval_set']} {_fmt(s['ece'])}" for s in res["sets"])
+        lines.append(
+            f"{name:<13}{res['trainer'] or '?':<13}{_fmt(res['build_seconds']):>8}"
+            f"{_fmt(ece):>10}  {per}"
+        )
+    lines += [
+        "",
+        "Every analyzer on every held-out set it has labels for",
+        "",
+        f"{'analyzer':<13}{'eval set':<22}{'labels':<38}{'macroF1':>8}{'F1':>7}{'P':>7}"
+        f"{'R':>7}{'AUPRC':>7}{'ECE':>7}",
+    ]
+    for name, res in results.items():
+        for s in res.get("sets", []):
+            lines.append(
+                f"{name:<13}{s['eval_set']:<22}{'/'.join(s['labels']):<38}"
+                f"{_fmt(s['macro_f1']):>8}{_fmt(s['f1']):>7}{_fmt(s['precision']):>7}"
+                f"{_fmt(s['recall']):>7}{_fmt(s['auprc']):>7}{_fmt(s['ece']):>7}"
+            )
+    lines += ["", "Per-label metrics on the internal test split (same sources as training)", ""]
+    for name, res in results.items():
+        if not res.get("built"):
+            continue
+        m = res["internal_test"]
+        labels = [k.split(".", 1)[1] for k in m if k.startswith("f1.")]
+        for label in labels:
+            if label in NO_DATA_LABELS.get(name, ()):
+                continue
+            lines.append(
+                f"{name:<13}{label:<24} F1 {_fmt(m.get(f'f1.{label}')):>6}  "
+                f"AUPRC {_fmt(m.get(f'auprc.{label}')):>6}  ECE {_fmt(m.get(f'ece.{label}')):>6}  "
+                f"support {int(m.get(f'support.{label}', 0))}"
+            )
+        missing = NO_DATA_LABELS.get(name, ())
+        if missing:
+            lines.append(f"{name:<13}no labelled data (score 0, never flag): {', '.join(missing)}")
+    for name in CONCEPT_MAP:
+        if name not in results:
+            continue
+    return "\n".join(lines)

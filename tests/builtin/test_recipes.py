@@ -1,0 +1,104 @@
+"""Recipes: documented labels, label mapping, and no evaluation text in any training set."""
+
+from __future__ import annotations
+
+import pytest
+
+from modlab.analyzers.builtin import BUILTIN_LABELS, OPENAI_CATEGORIES, SIGHTENGINE_CLASSES
+from modlab.builtin import datasets as ds
+from modlab.training.splits import normalise_text
+
+
+@pytest.fixture(scope="module")
+def recipes():
+    return {name: ds.recipe(name) for name in ds.BUILDABLE}
+
+
+def test_recipes_use_the_documented_labels(recipes):
+    for name, r in recipes.items():
+        assert r.label_names == BUILTIN_LABELS[name]
+        used = {lbl for lab in r.labels for lbl in (lab if isinstance(lab, list) else [lab])}
+        assert used <= set(r.label_names)
+    assert recipes["toxicity"].label_names == ("TOXICITY", "PROFANITY", "DISCRIMINATION", "NEUTRAL")
+    assert recipes["quality"].label_names == ("SPAM", "INCOHERENT", "UNSUBSTANTIAL", "NEUTRAL")
+    assert recipes["openai"].label_names == OPENAI_CATEGORIES
+    assert recipes["sightengine"].label_names == SIGHTENGINE_CLASSES
+    assert recipes["openai"].neutral_label is None and recipes["sightengine"].neutral_label is None
+    assert recipes["toxicity"].multi_label and not recipes["quality"].multi_label
+
+
+def test_labels_with_data_have_examples_and_the_rest_are_declared(recipes):
+    for name, r in recipes.items():
+        counts = r.label_counts()
+        missing = set(ds.NO_DATA_LABELS.get(name, ()))
+        for label, count in counts.items():
+            assert (count == 0) == (label in missing), (name, label, count)
+    assert set(ds.NO_DATA_LABELS["openai"]) == set(OPENAI_CATEGORIES) - {"hate", "harassment"}
+    assert set(ds.NO_DATA_LABELS["sightengine"]) == {"sexual", "violent"}
+
+
+def test_categories_co_occur(recipes):
+    tox = recipes["toxicity"]
+    combos = {tuple(sorted(lab)) for lab in tox.labels}
+    assert ("DISCRIMINATION", "PROFANITY", "TOXICITY") in combos
+    assert all("NEUTRAL" not in lab or lab == ["NEUTRAL"] for lab in tox.labels)
+
+
+def test_label_mapping_of_sources():
+    dav = {"hate": True, "offensive": True, "profane": False}
+    ex = ds.Example("x", "davidson", dav)
+    assert ds.concept_labels("toxicity", ex) == ["TOXICITY", "DISCRIMINATION"]
+    assert ds.concept_labels("openai", ex) == ["hate", "harassment"]
+    assert ds.concept_labels("sightengine", ex) == ["discriminatory", "insulting", "toxic"]
+    none = ds.Example("y", "x", dict.fromkeys(ds.CONCEPTS, False))
+    assert ds.concept_labels("toxicity", none) == ["NEUTRAL"]
+    assert ds.concept_labels("openai", none) == []
+
+
+def test_hard_negatives_are_trained_as_harmless(recipes):
+    tox = recipes["toxicity"]
+    negatives = set(ds.hard_negatives())
+    assert len(negatives) >= 100
+    seen = [lab for t, lab in zip(tox.texts, tox.labels, strict=True) if t in negatives]
+    assert len(seen) == len(negatives)
+    assert all(lab == ["NEUTRAL"] for lab in seen)
+
+
+@pytest.mark.parametrize("name", ds.BUILDABLE)
+def test_no_evaluation_text_reaches_training(recipes, name):
+    train = {normalise_text(t) for t in recipes[name].texts}
+    for es in ds.eval_sets().values():
+        leaked = [t for t in es.texts if normalise_text(t) in train]
+        assert not leaked, (name, es.name, leaked[:3])
+
+
+def test_evaluation_splits_are_fixed_and_sized():
+    sets = ds.eval_sets()
+    assert len(sets["tweeteval_hate"].texts) == 2970
+    assert len(sets["tweeteval_offensive"].texts) == 860
+    n_dav = len(ds.read_davidson())
+    assert 0.17 * n_dav < len(sets["davidson_hate"].texts) < 0.23 * n_dav
+    assert sum(sets["sms_spam"].y) > 100
+    # the held-out choice depends on the text only (same on every machine)
+    assert ds.heldout("Some  TEXT") == ds.heldout("some text")
+    assert sets["davidson_hate"].texts == ds.eval_sets()["davidson_hate"].texts
+
+
+def test_quality_data_covers_every_label(recipes):
+    counts = recipes["quality"].label_counts()
+    assert min(counts.values()) >= 500
+    gibberish = ds.incoherent_texts(8)
+    assert len(set(gibberish)) == 8 and gibberish == ds.incoherent_texts(8)
+    assert "ok" in ds.unsubstantial_texts(10)
+
+
+def test_quick_recipe_keeps_every_label_with_data():
+    r = ds.recipe("openai", quick=True)
+    assert 200 < len(r.texts) < 2000
+    counts = r.label_counts()
+    assert counts["hate"] > 0 and counts["harassment"] > 0
+
+
+def test_unbuildable_analyzers_explain_why():
+    with pytest.raises(ValueError, match="LLM"):
+        ds.recipe("sentiment")

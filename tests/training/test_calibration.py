@@ -1,0 +1,53 @@
+import numpy as np
+import pytest
+
+from modlab.training.calibration import ProbabilityCalibrator, expected_calibration_error
+
+
+def _miscalibrated(n, seed, distort):
+    rng = np.random.default_rng(seed)
+    q = rng.random(n)  # true probability
+    y = (rng.random(n) < q).astype(int)
+    return y, distort(q)
+
+
+def overconfident(q):
+    logit = np.log(q / (1 - q))
+    return 1 / (1 + np.exp(-3 * logit))
+
+
+@pytest.mark.parametrize("method", ["isotonic", "sigmoid"])
+@pytest.mark.parametrize("distort", [overconfident, lambda q: q**3], ids=["over", "skewed"])
+def test_calibration_reduces_ece(method, distort):
+    y_fit, p_fit = _miscalibrated(4000, 0, distort)
+    y_new, p_new = _miscalibrated(4000, 1, distort)
+    before = expected_calibration_error(y_new, p_new)
+    assert before > 0.08  # the construction really is miscalibrated
+    cal = ProbabilityCalibrator(method, multi_label=True).fit(p_fit[:, None], y_fit[:, None])
+    after = expected_calibration_error(y_new, cal.transform(p_new[:, None])[:, 0])
+    assert after < before / 2
+    assert after < 0.05
+
+
+def test_single_label_rows_sum_to_one_and_json_roundtrip(tmp_path):
+    y, p = _miscalibrated(2000, 2, overconfident)
+    proba = np.stack([1 - p, p], axis=1)
+    Y = np.stack([1 - y, y], axis=1)
+    cal = ProbabilityCalibrator("isotonic", multi_label=False).fit(proba, Y)
+    out = cal.transform(proba)
+    assert np.allclose(out.sum(axis=1), 1.0)
+    loaded = ProbabilityCalibrator.load(cal.save(tmp_path / "cal.json"))
+    assert np.allclose(loaded.transform(proba), out)
+
+
+def test_constant_label_column_passes_through():
+    proba = np.array([[0.2, 0.8], [0.4, 0.6]])
+    cal = ProbabilityCalibrator("sigmoid", multi_label=True).fit(proba, np.array([[0, 1], [0, 1]]))
+    assert np.allclose(cal.transform(proba), proba)
+
+
+def test_unknown_method_and_unfitted():
+    with pytest.raises(ValueError):
+        ProbabilityCalibrator("beta")
+    with pytest.raises(RuntimeError):
+        ProbabilityCalibrator().transform(np.ones((1, 2)))

@@ -1,0 +1,126 @@
+import numpy as np
+import pytest
+from sklearn.base import clone
+from sklearn.metrics import roc_auc_score
+
+from modlab.training.trainers import (
+    EmbeddingTrainer,
+    LinearTrainer,
+    TransformerTrainer,
+    load_trainer,
+    make_trainer,
+)
+
+from .conftest import make_multilabel, make_spam
+
+
+def test_constructor_does_no_work_and_clones():
+    t = make_trainer("linear", labels=["NEUTRAL", "SPAM"], C=3.0)
+    assert isinstance(t, LinearTrainer)
+    assert not hasattr(t, "labels_") and not hasattr(t, "model_")
+    c = clone(t)
+    assert c.get_params() == t.get_params()
+    with pytest.raises(RuntimeError, match="not fitted"):
+        t.predict_proba(["x"])
+    with pytest.raises(ValueError, match="unknown trainer"):
+        make_trainer("bert-large")
+
+
+def test_linear_single_label_fit_predict_save_load(tmp_path):
+    texts, labels = make_spam(300, seed=0)
+    test_texts, test_labels = make_spam(200, seed=1)
+    t = LinearTrainer(labels=["NEUTRAL", "SPAM"]).fit(texts, labels)
+    assert t.labels_ == ["NEUTRAL", "SPAM"] and not t.multi_label_
+    proba = t.predict_proba(test_texts)
+    assert proba.shape == (200, 2)
+    assert np.allclose(proba.sum(axis=1), 1.0)
+    y = np.array([lab == "SPAM" for lab in test_labels])
+    assert ((proba[:, 1] >= 0.5) == y).mean() > 0.9
+    assert list(t.predict(test_texts[:3])) == [t.labels_[i] for i in proba[:3].argmax(axis=1)]
+
+    loaded = load_trainer(t.save(tmp_path / "m"))
+    assert isinstance(loaded, LinearTrainer)
+    assert loaded.labels_ == t.labels_ and loaded.get_params() == t.get_params()
+    assert np.array_equal(loaded.predict_proba(test_texts), proba)
+
+
+def test_linear_accepts_indices_and_keeps_column_order_for_missing_class():
+    texts = ["good day", "free cash", "nice lunch", "win cash"]
+    t = LinearTrainer(labels=["NEUTRAL", "SPAM", "SCAM"]).fit(texts, [0, 1, 0, 1])
+    proba = t.predict_proba(["free cash now"])
+    assert proba.shape == (1, 3) and proba[0, 2] == 0.0 and proba[0, 1] > proba[0, 0]
+
+
+def test_linear_multilabel(tmp_path):
+    texts, labels, names = make_multilabel(300, seed=0)
+    test_texts, test_labels, _ = make_multilabel(150, seed=1)
+    t = LinearTrainer(labels=names, multi_label=True).fit(texts, labels)
+    assert t.multi_label_
+    proba = t.predict_proba(test_texts)
+    assert proba.shape == (150, 3)
+    for j, name in enumerate(names):
+        y = [name in lab for lab in test_labels]
+        assert roc_auc_score(y, proba[:, j]) > 0.95
+    assert not np.allclose(proba.sum(axis=1), 1.0)  # independent sigmoids
+    loaded = load_trainer(t.save(tmp_path / "ml"))
+    assert loaded.multi_label_ and np.array_equal(loaded.predict_proba(test_texts), proba)
+
+
+def test_fit_rejects_unannotated_and_single_class():
+    with pytest.raises(ValueError, match="unannotated"):
+        LinearTrainer(labels=["A", "B"]).fit(["x", "y"], ["A", None])
+    with pytest.raises(ValueError, match="single class"):
+        LinearTrainer(labels=["A", "B"]).fit(["x", "y"], ["A", "A"])
+    with pytest.raises(TypeError):
+        LinearTrainer(labels=["A", "B"]).fit("xy", ["A", "B"])
+
+
+def test_load_checks_trainer_kind(tmp_path):
+    texts, labels = make_spam(60)
+    path = LinearTrainer().fit(texts, labels).save(tmp_path / "m")
+    with pytest.raises(ValueError, match="holds a 'linear' model"):
+        TransformerTrainer.load(path)
+
+
+@pytest.mark.slow
+def test_embedding_trainer_few_shot(tmp_path):
+    texts, labels = make_spam(40, seed=0)
+    test_texts, test_labels = make_spam(40, seed=1)
+    t = EmbeddingTrainer(labels=["NEUTRAL", "SPAM"]).fit(texts, labels)
+    emb = t.embed(["hello there"])
+    assert emb.shape == (1, 384) and np.isclose(np.linalg.norm(emb), 1.0, atol=1e-5)
+    proba = t.predict_proba(test_texts)
+    assert proba.shape == (40, 2) and np.allclose(proba.sum(axis=1), 1.0)
+    y = np.array([lab == "SPAM" for lab in test_labels])
+    assert roc_auc_score(y, proba[:, 1]) > 0.9
+    loaded = load_trainer(t.save(tmp_path / "emb"))
+    assert np.allclose(loaded.predict_proba(test_texts), proba)
+    assert not (tmp_path / "emb" / "model.safetensors").exists()  # encoder is not copied
+
+
+@pytest.mark.slow
+def test_transformer_smoke_fit_and_roundtrip(tmp_path):
+    texts, labels = make_spam(24, seed=0)
+    t = TransformerTrainer(
+        labels=["NEUTRAL", "SPAM"], epochs=1, batch_size=8, max_steps=2, max_length=16, device="cpu"
+    ).fit(texts, labels)
+    assert len(t.train_losses_) == 2 and all(np.isfinite(t.train_losses_))
+    assert t.model_.config.id2label == {0: "NEUTRAL", 1: "SPAM"}
+    proba = t.predict_proba(texts[:5])
+    assert proba.shape == (5, 2) and np.allclose(proba.sum(axis=1), 1.0)
+    loaded = load_trainer(t.save(tmp_path / "tf"))
+    assert isinstance(loaded, TransformerTrainer) and loaded.max_steps == 2
+    assert np.allclose(loaded.predict_proba(texts[:5]), proba, atol=1e-5)
+
+
+@pytest.mark.slow
+def test_transformer_multilabel_uses_sigmoid():
+    texts, labels, names = make_multilabel(16, seed=0)
+    t = TransformerTrainer(
+        labels=names, multi_label=True, epochs=1, batch_size=8, max_steps=1, max_length=16
+    ).fit(texts, labels)
+    assert t.model_.config.problem_type == "multi_label_classification"
+    proba = t.predict_proba(texts[:4])
+    assert proba.shape == (4, 3)
+    assert ((proba > 0) & (proba < 1)).all()
+    assert not np.allclose(proba.sum(axis=1), 1.0)
