@@ -22,7 +22,6 @@ model (a project's filter may still override them per label).
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -730,6 +729,87 @@ def versions(model: str) -> pd.DataFrame:
     return pd.DataFrame(rows).sort_values("version").reset_index(drop=True)
 
 
+# -- notebooks ----------------------------------------------------------------------------------
+
+
+def threshold_explorer(
+    model: str,
+    version: int | str | None = None,
+    *,
+    split: str = "val",
+    store: ExampleStore | str | None = None,
+):
+    """A slider per non-neutral label that redraws precision/recall on a version's split live.
+
+    For trying thresholds in a notebook (the validation split by default); nothing is stored:
+    :func:`calibrate` stores thresholds. Returns the ``VBox``; ``box.thresholds()`` reads the
+    sliders.
+    """
+    import ipywidgets as w
+    import matplotlib.pyplot as plt
+    from sklearn.metrics import precision_recall_curve
+
+    data = version_data(model, version, store=store)
+    part = data.val if split == "val" else data.test
+    proba = data.predictor.predict_proba(part.texts) if part.texts else None
+    labels = [data.label_names[j] for j in non_neutral(data.label_names, data.neutral_label)]
+    sliders = {
+        label: w.FloatSlider(
+            value=round(data.predictor.thresholds.get(label, 0.5), 3),
+            min=0.0,
+            max=1.0,
+            step=0.01,
+            description=label,
+            readout_format=".2f",
+            continuous_update=True,
+        )
+        for label in labels
+    }
+    readout = w.HTML()
+    out = w.Output()
+
+    def redraw(_: Any = None) -> None:
+        rows = []
+        with out:
+            out.clear_output(wait=True)
+            if proba is None:
+                print(f"the {split} split of version {data.version} is empty")
+                return
+            fig, ax = plt.subplots(figsize=(5.5, 4))
+            for label, slider in sliders.items():
+                j = data.label_names.index(label)
+                y, s = part.Y[:, j], proba[:, j]
+                if y.min() == y.max():
+                    continue
+                prec, rec, _ = precision_recall_curve(y, s)
+                (line,) = ax.plot(rec, prec, label=label)
+                flag = s >= slider.value
+                tp = int((flag & (y == 1)).sum())
+                p = tp / flag.sum() if flag.sum() else 1.0
+                r = tp / y.sum()
+                f1 = 2 * p * r / (p + r) if p + r else 0.0
+                ax.plot(r, p, "o", color=line.get_color(), markersize=9)
+                rows.append(
+                    f"<tr><td>{label}</td><td>{slider.value:.2f}</td><td>{p:.3f}</td>"
+                    f"<td>{r:.3f}</td><td>{f1:.3f}</td><td>{int(flag.sum())}</td></tr>"
+                )
+            ax.set(xlabel="recall", ylabel="precision", xlim=(0, 1.01), ylim=(0, 1.01))
+            ax.set_title(f"{model} v{data.version}, {split} split (dots: slider thresholds)")
+            ax.legend(loc="lower left")
+            plt.show()
+        readout.value = (
+            "<table><tr><th>label</th><th>threshold</th><th>precision</th><th>recall</th>"
+            "<th>F1</th><th>flagged</th></tr>" + "".join(rows) + "</table>"
+        )
+
+    for slider in sliders.values():
+        slider.observe(redraw, names="value")
+    box = w.VBox([*sliders.values(), readout, out])
+    box.thresholds = lambda: {k: s.value for k, s in sliders.items()}  # type: ignore[attr-defined]
+    redraw()
+    return box
+
+
 # -- printing --------------------------------------------------------------------------------------
 
 
@@ -772,15 +852,6 @@ def _key(label: str) -> str:
     return metric_key(label)
 
 
-class Timer:
-    def __enter__(self) -> Timer:
-        self.start = time.perf_counter()
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self.seconds = time.perf_counter() - self.start
-
-
 __all__ = [
     "CalibrationResult",
     "NoTrainingDataError",
@@ -799,6 +870,7 @@ __all__ = [
     "rollback",
     "run_url",
     "summary",
+    "threshold_explorer",
     "thresholds_of",
     "train_from_store",
     "version_data",

@@ -170,8 +170,14 @@ class TransformerTrainer(BaseTrainer):
         return out
 
     def _save(self, path: Path) -> None:
-        self.model_.save_pretrained(path / HF_DIR)
-        self.tokenizer_.save_pretrained(path / HF_DIR)
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()  # no "Writing model shards" bars in logs
+        try:
+            self.model_.save_pretrained(path / HF_DIR)
+            self.tokenizer_.save_pretrained(path / HF_DIR)
+        finally:
+            hf_logging.enable_progress_bar()
 
     def _load(self, path: Path) -> None:
         from transformers import AutoModelForSequenceClassification, AutoTokenizer
