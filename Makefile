@@ -9,6 +9,9 @@ UV := $(VENV)/bin/uv
 WHEELS ?= /opt/wheels
 UV_FLAGS := --python $(PY) -c constraints.txt $(if $(wildcard $(WHEELS)),--find-links $(WHEELS))
 STAMP := $(VENV)/.installed
+# Write bytecode caches: without them every process recompiles torch/transformers/mlflow
+# (tens of seconds per start on 2 cores).
+unexport PYTHONDONTWRITEBYTECODE
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export BENTOML_DO_NOT_TRACK := true
