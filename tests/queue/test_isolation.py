@@ -148,6 +148,7 @@ ALL_ROUTES = [
     ("GET", "/api/v1/webhooks"),
     ("POST", "/api/v1/webhooks"),
     ("GET", "/api/v1/webhooks/secret"),
+    ("POST", "/api/v1/webhooks/secret/rotate"),
     ("GET", "/api/v1/webhooks/x"),
     ("DELETE", "/api/v1/webhooks/x"),
     ("DELETE", "/api/v1/webhooks?id=x"),

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from modlab.webhooks import SIGNATURE_HEADER, run_until_idle, verify
+from modlab.webhooks import SIGNATURE_HEADER, deliver_due, run_until_idle, verify
 
 
 def test_webhook_crud(client, proj):
@@ -162,3 +162,22 @@ def test_end_to_end_moderation_queue_action_signed_webhook(
     assert item["actions"][0]["actor"].startswith("key:") and item["actions"][0]["timestamp"] > 0
     users = client.get("/api/v1/users", headers=proj.headers).json()["users"]
     assert users[0]["authorId"] == "spammer-1" and users[0]["actionsTaken"] == 1
+
+
+def test_rotating_the_secret_signs_later_attempts_with_the_new_one(
+    client, runtime, proj, receiver, add_webhook, moderate
+):
+    rec = receiver(["fail", "ok"])
+    old = add_webhook(proj, rec.url)["secret"]
+    moderate(proj, "mail x@example.com")
+    deliver_due(runtime.db, runtime.settings)  # first try, signed with the old secret
+    r = client.post("/api/v1/webhooks/secret/rotate", headers=proj.headers)
+    assert r.status_code == 200
+    new = r.json()["secret"]
+    assert new != old and new.startswith("whsec_")
+    assert client.get("/api/v1/webhooks/secret", headers=proj.headers).json()["secret"] == new
+    run_until_idle(runtime.db, runtime.settings, timeout_s=20)
+    first, second = rec.received
+    assert verify(first.body, first.headers[SIGNATURE_HEADER], old)
+    assert verify(second.body, second.headers[SIGNATURE_HEADER], new)
+    assert not verify(second.body, second.headers[SIGNATURE_HEADER], old)

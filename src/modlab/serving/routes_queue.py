@@ -257,6 +257,11 @@ def build_router(runtime, caller) -> APIRouter:
         with _errors():
             return {"status": "success", "secret": hooks.secret(project.id)}
 
+    @router.post("/api/v1/webhooks/secret/rotate")
+    def rotate_webhook_secret(project: ProjectDep) -> dict:
+        with _errors():
+            return {"status": "success", "secret": hooks.rotate_secret(project.id)}
+
     @router.get("/api/v1/webhooks/{webhook_id}")
     def get_webhook(webhook_id: str, project: ProjectDep) -> dict:
         with _errors():

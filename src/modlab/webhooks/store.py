@@ -227,6 +227,19 @@ class WebhookStore:
                 raise WebhookNotFound(f"no project {project_id!r}")
             return project.webhook_secret
 
+    def rotate_secret(self, project_id: str) -> str:
+        """Issue a new signing secret; every later attempt (retries too) is signed with it."""
+        with self.db.session() as s:
+            project = s.get(Project, project_id)
+            if project is None:
+                raise WebhookNotFound(f"no project {project_id!r}")
+            project.webhook_secret = new_secret()
+            return project.webhook_secret
+
+
+def new_secret() -> str:
+    return "whsec_" + secrets.token_hex(24)
+
 
 __all__ = [
     "EVENT_TYPES",
