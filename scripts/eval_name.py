@@ -18,7 +18,7 @@ from modlab.detectors.evaluation import (
     merge_adjacent,
     split_dev_test,
 )
-from modlab.detectors.name import NameDetector, NameModel
+from modlab.detectors.name import MODEL_PATH, NameDetector, NameModel, gazetteers
 from modlab.settings import get_settings
 
 
@@ -27,12 +27,21 @@ def main() -> None:
     default = get_settings().shared_dir / "data/presidio_research/synth_dataset_v2.json"
     parser.add_argument("--data", type=Path, default=default)
     parser.add_argument("--model", type=Path, default=None, help="another .crfsuite file")
+    parser.add_argument(
+        "--no-fng-gazetteer",
+        action="store_true",
+        help="gazetteers without the FakeNameGenerator names (for a --no-fng-names model)",
+    )
     parser.add_argument("--errors", type=int, default=0, help="print this many errors (test half)")
     args = parser.parse_args()
 
     examples = load_presidio_synth(args.data)
     dev, test = split_dev_test(examples)
-    detector = NameDetector(NameModel(args.model) if args.model else None)
+    model = None
+    if args.model or args.no_fng_gazetteer:
+        gaz = gazetteers(include_fng=False) if args.no_fng_gazetteer else None
+        model = NameModel(args.model or MODEL_PATH, gaz)
+    detector = NameDetector(model)
     detector.detect("warm up the model, Albus Dumbledore", Mode.NORMAL)
     options = DetectorOptions()
     print(f"{'mode':<11} {'split':<5} {'P':>6} {'R':>6} {'F1':>6} {'F2':>6} {'ms/text':>8}")

@@ -4,6 +4,8 @@
 #
 #   scripts/install_llm.sh            # build/cache the wheel, install it, fetch + verify the model
 #   SKIP_MODEL=1 scripts/install_llm.sh
+#   SERVER=1 scripts/install_llm.sh   # also llama-cpp-python's OpenAI-compatible server deps
+#                                     # (into var/llm/server-deps; fastapi/uvicorn are in the venv)
 #
 # Why these flags: a plain source build (~19 min on 2 cores) uses -march=native, which enables an
 # AMX path that segfaults on this machine kind; a portable AVX2 build takes ~9 min and works.
@@ -50,5 +52,10 @@ if [ -z "${SKIP_MODEL:-}" ]; then
     mv "$MODEL.part" "$MODEL"
     echo "model ready: $MODEL"
   fi
+fi
+# 3. Optional: what `python -m llama_cpp.server` needs beyond the venv (for scripts/eval_autolabel.py
+#    --serve-llama, i.e. the openai backend against a real local model).
+if [ -n "${SERVER:-}" ]; then
+  "$UV" pip install --python "$PY" --no-deps --target "$MODEL_DIR/server-deps" sse-starlette starlette-context
 fi
 echo "done: get_backend('llama_cpp') now works (model path: MODLAB_LLM_GGUF or $MODEL)"

@@ -42,13 +42,14 @@ def main() -> None:
     parser.add_argument(
         "--no-fng-names",
         action="store_true",
-        help="use only modlab's own name lists (generalisation check; writes empty fng lists)",
+        help="use only modlab's own name lists (generalisation check; use --out elsewhere)",
     )
     parser.add_argument("--out", type=Path, default=MODEL_PATH)
     args = parser.parse_args()
 
     started = time.perf_counter()
-    write_gazetteers(args.identities, use_fng_names=not args.no_fng_names)
+    if not args.no_fng_names:
+        write_gazetteers(args.identities)
     rows = generate(
         args.templates,
         args.identities,
@@ -61,7 +62,9 @@ def main() -> None:
         per_other_template=args.per_other_template,
         use_fng_names=not args.no_fng_names,
     )
-    n = train(rows, args.out, max_iterations=args.max_iterations)
+    if args.no_fng_names and args.out == MODEL_PATH:
+        parser.error("--no-fng-names is an experiment: give --out a path outside the package")
+    n = train(rows, args.out, max_iterations=args.max_iterations, include_fng=not args.no_fng_names)
     size = args.out.stat().st_size / 1e6
     seconds = time.perf_counter() - started
     print(f"trained on {n} sentences in {seconds:.0f}s -> {args.out} ({size:.2f} MB)")

@@ -277,3 +277,13 @@ def test_health_routes_need_no_key(client, runtime):
     assert client.get("/readyz").status_code == 503
     runtime.warm_up()
     assert client.get("/readyz").json() == {"status": "ready"}
+
+
+@pytest.mark.parametrize(
+    "method, path",
+    [("GET", "/v1/moderations"), ("DELETE", "/1.0/text/check.json"), ("PUT", "/api/v1/users")],
+)
+def test_wrong_method_on_included_routers_is_405(client, proj, method, path):
+    r = client.request(method, path, headers=proj.headers)
+    assert r.status_code == 405, r.text
+    assert r.json()["code"] == 405

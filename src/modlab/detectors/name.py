@@ -141,10 +141,15 @@ class Gazetteers:
     common: frozenset[str]
 
 
-@lru_cache(maxsize=1)
-def gazetteers() -> Gazetteers:
-    first = _read_words(NAMES_DIR / "first_names.txt") | _read_words(NAMES_DIR / "fng_first.txt")
-    last = _read_words(NAMES_DIR / "last_names.txt") | _read_words(NAMES_DIR / "fng_last.txt")
+@lru_cache(maxsize=2)
+def gazetteers(include_fng: bool = True) -> Gazetteers:
+    """The shipped name lists; ``include_fng=False`` leaves out the FakeNameGenerator names
+    (for measuring how the model does on names it has never seen)."""
+    first = _read_words(NAMES_DIR / "first_names.txt")
+    last = _read_words(NAMES_DIR / "last_names.txt")
+    if include_fng:
+        first |= _read_words(NAMES_DIR / "fng_first.txt")
+        last |= _read_words(NAMES_DIR / "fng_last.txt")
     return Gazetteers(first - STOPWORDS, last - PARTICLES - STOPWORDS, _read_words(COMMON_WORDS))
 
 
@@ -342,8 +347,9 @@ def _labels_to_people(
 class NameModel:
     """Lazily opened CRF; one python-crfsuite tagger per thread."""
 
-    def __init__(self, path: Path = MODEL_PATH) -> None:
+    def __init__(self, path: Path = MODEL_PATH, gaz: Gazetteers | None = None) -> None:
         self.path = path
+        self.gaz = gaz  # None: the shipped gazetteers (cached features)
         self._local = threading.local()
 
     def _tagger(self):  # noqa: ANN202 - pycrfsuite.Tagger
@@ -367,7 +373,7 @@ class NameModel:
             return []
         tagger = self._tagger()
         name_labels = self._local.labels
-        tagger.set(sentence_features(text, spans))
+        tagger.set(sentence_features(text, spans, self.gaz))
         viterbi = tagger.tag()
         probs = [1.0 - tagger.marginal("O", i) for i in range(len(spans))]
         found = _labels_to_people(text, spans, viterbi, probs, Mode.NORMAL)

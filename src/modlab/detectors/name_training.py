@@ -168,6 +168,9 @@ NEGATIVE_SENTENCES = 1000  # plain sentences from lingua's English test data, al
 # sentence looks like a name to a model trained on English.
 FOREIGN_NEGATIVES = slice(500, 800)
 
+# Share of made-up names (never in a gazetteer), so unseen names are found from context.
+INVENTED_NAMES = 0.15
+
 # A few name templates per language, so names stay detectable in non-English text.
 FOREIGN_TEMPLATES = [
     "Ich heiße {{person}} und wohne in {{city}}.",
@@ -305,14 +308,14 @@ class Generator:
         return word[:1].upper() + word[1:]
 
     def _first(self) -> str:
-        if self.rng.random() < 0.15:
+        if self.rng.random() < INVENTED_NAMES:
             return self._invented()
         if self.fng_first and self.rng.random() < 0.6:
             return self.rng.choice(self.fng_first)
         return self.rng.choice(self.own_first)
 
     def _last(self) -> str:
-        if self.rng.random() < 0.15:
+        if self.rng.random() < INVENTED_NAMES:
             return self._invented()
         if self.fng_last and self.rng.random() < 0.6:
             return self.rng.choice(self.fng_last)
@@ -501,9 +504,9 @@ def generate(
                 yield line, spans, ["O"] * len(spans)
 
 
-def write_gazetteers(identities_path: Path, use_fng_names: bool = True) -> None:
+def write_gazetteers(identities_path: Path) -> None:
     """Given names and surnames of the FakeNameGenerator identities, as gazetteer files."""
-    identities = load_identities(identities_path) if use_fng_names else []
+    identities = load_identities(identities_path)
     header = (
         "# From presidio-research's FakeNameGenerator.com_3000.csv (MIT, see LICENSE-fng.txt)\n"
     )
@@ -521,9 +524,9 @@ def _kept(name: str, dropout: float) -> bool:
     return digest[0] / 256.0 >= dropout
 
 
-def training_gazetteers(dropout: float = GAZETTEER_DROPOUT) -> Gazetteers:
+def training_gazetteers(dropout: float = GAZETTEER_DROPOUT, include_fng: bool = True) -> Gazetteers:
     """The shipped gazetteers minus a deterministic share of names (see GAZETTEER_DROPOUT)."""
-    full = gazetteers()
+    full = gazetteers(include_fng)
     return Gazetteers(
         first=frozenset(n for n in full.first if _kept(n, dropout)),
         last=frozenset(n for n in full.last if _kept("L:" + n, dropout)),
@@ -539,12 +542,13 @@ def train(
     c2: float = 0.05,
     max_iterations: int = 120,
     dropout: float = GAZETTEER_DROPOUT,
+    include_fng: bool = True,
 ) -> int:
     """Train the CRF (L-BFGS, deterministic) and write it to ``model_path``."""
     import pycrfsuite
 
     trainer = pycrfsuite.Trainer(verbose=False)
-    gaz = training_gazetteers(dropout)
+    gaz = training_gazetteers(dropout, include_fng)
     n = 0
     for text, spans, labels in data:
         trainer.append(sentence_features(text, spans, gaz), labels)

@@ -272,20 +272,25 @@ def create_app(runtime: Runtime) -> FastAPI:
 
 def _install_fallbacks(app: FastAPI) -> None:
     """JSON 404/405 for paths the API does not have (instead of the server's plain text)."""
-    from starlette.routing import Match
+    from starlette.routing import compile_path
 
     methods = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
+    known: list[tuple[object, set[str]]] = []
+
+    def known_paths() -> list[tuple[object, set[str]]]:
+        # Built from the OpenAPI description, which lists routes of included routers too.
+        if not known:
+            for path, ops in app.openapi().get("paths", {}).items():
+                regex, _, _ = compile_path(path)
+                known.append((regex, {m.upper() for m in ops}))
+        return known
 
     @app.api_route("/{path:path}", methods=methods, include_in_schema=False)
     def fallback(path: str, request: Request) -> JSONResponse:
-        scope = dict(request.scope, method="GET")
-        allowed = set()
-        for route in app.router.routes:
-            if getattr(route, "path", None) == "/{path:path}":
-                continue
-            match, _ = route.matches({**scope, "type": "http"})
-            if match != Match.NONE:
-                allowed |= set(getattr(route, "methods", set()) or set())
+        allowed: set[str] = set()
+        for regex, verbs in known_paths():
+            if regex.match("/" + path):
+                allowed |= verbs
         if allowed:
             return error_response(
                 405,
