@@ -105,6 +105,9 @@ class Settings(BaseSettings):
     llm_api_key: SecretStr | None = None
     llm_model: str = "default"
 
+    # lingua's low-accuracy mode: ~40 MB instead of ~480 MB, 98.2% vs 99.3% on sentences.
+    language_low_accuracy: bool = False
+
     @field_validator("languages", mode="before")
     @classmethod
     def _split_languages(cls, value: object) -> object:

@@ -168,7 +168,5 @@ def test_every_route_needs_a_project_key(client, method, path):
 
 
 def test_wrong_method_is_a_json_error(client, proj):
-    # 405 once the app's fallback sees methods of included routers (FastAPI 0.165 wraps them
-    # in _IncludedRouter objects without ``methods``); a JSON error either way.
     r = client.put("/api/v1/actions", headers=proj.headers)
     assert r.status_code == 405 and r.json()["code"] == 405

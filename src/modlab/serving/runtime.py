@@ -45,5 +45,13 @@ class Runtime:
                 detector.detect("warm up text with example@example.com")
             except Exception:  # a broken detector must not keep the service down
                 log.exception("detector %s failed to warm up", name)
+        try:
+            from modlab.analyzers.language import warm_up as warm_language
+            from modlab.detectors.profanity import warm_up as warm_profanity
+
+            warm_profanity(("en",))
+            warm_language()
+        except Exception:
+            log.exception("language models failed to warm up")
         self.webhook_worker = self.webhook_worker or start_worker(self.db, self.settings)
         self.ready.set()
