@@ -27,6 +27,7 @@ app.add_typer(mlflow_app, name="mlflow")
 def _mount_workbench() -> None:
     """Sub-commands owned by the workbench packages (each module keeps its imports lazy)."""
     from modlab.annotation.cli import argilla_app
+    from modlab.annotation.loop_cli import annotate_app
     from modlab.builtin.cli import builtin_app
     from modlab.data.cli import data_app, models_app
 
@@ -34,6 +35,7 @@ def _mount_workbench() -> None:
     app.add_typer(models_app, name="models")
     app.add_typer(data_app, name="data")
     app.add_typer(argilla_app, name="argilla")
+    app.add_typer(annotate_app, name="annotate")
 
 
 _mount_workbench()

@@ -351,3 +351,190 @@ def test_push_validates_arguments(store: ExampleStore) -> None:
     with pytest.raises(ValueError, match="policy"):
         pull_annotations(store, "spam", policy="vote")
     assert loop.STRATEGIES == ("uncertain", "unlabelled", "random")
+
+
+# --------------------------------------------------------------------------- push without Argilla
+
+
+class _FakeDataset:
+    id = "0000"
+
+
+@pytest.fixture
+def fake_argilla(monkeypatch):
+    """Capture what would be sent to Argilla (selection and suggestion logic only)."""
+    sent: dict = {}
+
+    def push_records(name, schema, records, **kwargs):
+        sent.update(name=name, schema=schema, records=records, **kwargs)
+        return _FakeDataset()
+
+    monkeypatch.setattr(loop, "_client", lambda settings, argilla: object())
+    monkeypatch.setattr(loop, "_lookup_dataset", lambda argilla, name, workspace: None)
+    monkeypatch.setattr(argilla_sync, "push_records", push_records)
+    return sent
+
+
+def test_random_strategy_is_repeatable(store: ExampleStore, fake_argilla) -> None:
+    first = push_for_annotation(
+        store,
+        "spam",
+        "a",
+        limit=5,
+        strategy="random",
+        seed=3,
+        suggest_with=False,
+        with_vectors=False,
+    )
+    assert first.strategy == "random" and len(first.example_ids) == 5
+    assert [r["id"] for r in fake_argilla["records"]] == [str(i) for i in first.example_ids]
+    assert fake_argilla["suggestions"] == {} and fake_argilla["vectors"] is None
+    other = push_for_annotation(
+        store,
+        "spam",
+        "b",
+        limit=5,
+        strategy="random",
+        seed=3,
+        suggest_with=False,
+        with_vectors=False,
+    )
+    assert other.example_ids == first.example_ids  # same seed, other dataset: same sample
+    rest = push_for_annotation(
+        store,
+        "spam",
+        "a",
+        limit=50,
+        strategy="random",
+        seed=3,
+        suggest_with=False,
+        with_vectors=False,
+    )
+    assert rest.pushed == 7 and not set(rest.example_ids) & set(first.example_ids)
+
+
+def test_champion_suggests_once_trained(store: ExampleStore, fake_argilla, monkeypatch) -> None:
+    import sys
+    import types
+
+    import modlab.training
+
+    calls = []
+
+    def load_champion(model):
+        calls.append(model)
+        return FakePredictor(), {}, ["HAM", "SPAM"], 3
+
+    # A stand-in for modlab.training.tracking (importing MLflow takes long).
+    fake = types.SimpleNamespace(load_champion=load_champion)
+    monkeypatch.setitem(sys.modules, "modlab.training.tracking", fake)
+    monkeypatch.setattr(modlab.training, "tracking", fake, raising=False)
+    untrained = push_for_annotation(store, "spam", "x", limit=2, with_vectors=False)
+    assert calls == [] and untrained.strategy == "unlabelled" and untrained.suggestions == 0
+    store.mark_trained("spam", 1)
+    trained = push_for_annotation(store, "spam", "y", limit=3, with_vectors=False)
+    assert calls == ["spam"] and trained.strategy == "uncertain"
+    assert trained.agent == "model:spam@v3" and trained.suggestions == 3
+    spec = fake_argilla["suggestions"][str(trained.example_ids[0])]
+    assert spec["label"] in ("HAM", "SPAM") and 0.5 <= spec["score"] <= 0.95
+    assert fake_argilla["records"][0]["metadata"]["uncertainty"] == pytest.approx(1.0)
+
+
+class FakeMultiPredictor:
+    labels_ = ["LINK", "PRIZE"]
+    multi_label_ = True
+
+    def predict_proba(self, texts):
+        return np.array(
+            [[0.9 if "call" in t else 0.1, 0.8 if "prize" in t else 0.2] for t in texts]
+        )
+
+    def flags(self, texts):
+        return self.predict_proba(texts) >= 0.5
+
+
+def test_multi_label_suggestions(tmp_path, fake_argilla) -> None:
+    store = ExampleStore(f"sqlite:///{tmp_path / 'multi.db'}")
+    store.create_model(
+        "promo", {"LINK": "Has a call to action.", "PRIZE": "Prize bait."}, multi_label=True
+    )
+    store.import_texts("promo", ["win a prize, call now", "a prize for you", "hello there"])
+    report = push_for_annotation(
+        store,
+        "promo",
+        strategy="unlabelled",
+        suggest_with=FakeMultiPredictor(),
+        with_vectors=False,
+    )
+    got = {r["text"]: fake_argilla["suggestions"].get(r["id"]) for r in fake_argilla["records"]}
+    assert got["win a prize, call now"]["label"] == ["LINK", "PRIZE"]
+    assert got["win a prize, call now"]["score"] == pytest.approx([0.9, 0.8])
+    assert got["a prize for you"]["label"] == ["PRIZE"]
+    assert got["hello there"] is None  # nothing applies: no suggestion
+    assert report.suggestions == 2
+    stored = store.suggestions("promo")
+    assert [s.labels for s in stored] == [["LINK", "PRIZE"], ["PRIZE"]]
+
+
+def test_vectors_skipped_with_a_note(store: ExampleStore, fake_argilla, monkeypatch) -> None:
+    from modlab.annotation import embeddings
+
+    def broken(texts, **kwargs):
+        raise RuntimeError("no encoder here")
+
+    monkeypatch.setattr(embeddings, "encode", broken)
+    report = push_for_annotation(store, "spam", limit=2, suggest_with=False)
+    assert report.vector_dimensions is None and fake_argilla["vectors"] is None
+    assert any("no vectors" in note for note in report.notes)
+
+
+def test_pull_decides_without_argilla(store: ExampleStore, monkeypatch) -> None:
+    """Pull logic on canned responses: majority of three, tie, schema-foreign answer, unknown."""
+    from types import SimpleNamespace
+
+    ids = [ex.id for ex in store.unlabelled("spam")[:3]]
+    rows = []
+
+    def answer(record_id, user, label, status="submitted"):
+        rows.append(
+            {
+                "record_id": str(record_id),
+                "user": user,
+                "label": label,
+                "status": status,
+                "text": f"text {record_id}",
+            }
+        )
+
+    for user, label in (("a", "SPAM"), ("b", "SPAM"), ("c", "HAM")):
+        answer(ids[0], user, label)
+    answer(ids[1], "a", "SPAM")
+    answer(ids[1], "b", "HAM")
+    answer(ids[2], "a", "EGGS")
+    answer(ids[2], "b", "EGGS")
+    answer(999_999, "a", "SPAM")
+    answer(ids[0], "d", None, status="draft")
+    dataset = SimpleNamespace(
+        settings=SimpleNamespace(distribution=SimpleNamespace(min_submitted=2))
+    )
+    monkeypatch.setattr(loop, "_client", lambda settings, argilla: object())
+    monkeypatch.setattr(loop, "_lookup_dataset", lambda argilla, name, workspace: dataset)
+    monkeypatch.setattr(argilla_sync, "pull_responses", lambda name, **kw: list(rows))
+
+    report = pull_annotations(store, "spam")
+    assert report.responses == {"submitted": 8, "draft": 1}
+    assert report.labelled == [
+        {"example_id": ids[0], "labels": ["SPAM"], "annotators": ["a", "b"], "decision": "majority"}
+    ]
+    assert store.get_example(ids[0]).annotator == "a,b"
+    assert [(c["example_id"], c["resolved"]) for c in report.conflicts] == [
+        (ids[0], "SPAM"),
+        (ids[1], None),
+    ]
+    assert [i["example_id"] for i in report.invalid] == [ids[2]]
+    assert report.unknown_records == ["999999"]
+    assert report.agreement["method"] == "krippendorff_alpha"
+    assert "majority" in report.summary() or "labelled      1" in report.summary()
+    assert pull_annotations(store, "spam").changed == 0
+    unanimous = pull_annotations(store, "spam", policy="unanimous")
+    assert unanimous.cleared == [ids[0]] and not store.get_example(ids[0]).labelled

@@ -39,10 +39,12 @@ unless ``overwrite=True``.
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import math
 import random
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -134,6 +136,7 @@ class PullReport:
     kept: list[int] = field(default_factory=list)  # labelled elsewhere; not overwritten
     conflicts: list[dict[str, Any]] = field(default_factory=list)
     unknown_records: list[str] = field(default_factory=list)
+    invalid: list[dict[str, Any]] = field(default_factory=list)  # answers the schema rejects
     agreement: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -162,6 +165,8 @@ class PullReport:
             lines.append(f"  cleared       {len(self.cleared)} earlier labels now in conflict")
         if self.kept:
             lines.append(f"  kept          {len(self.kept)} labelled elsewhere (not overwritten)")
+        if self.invalid:
+            lines.append(f"  invalid       {len(self.invalid)} answers not in the label schema")
         if self.unknown_records:
             lines.append(f"  unknown       {len(self.unknown_records)} records not in the store")
         if self.agreement.get("annotators"):
@@ -576,19 +581,21 @@ def push_for_annotation(
         if ex.id in uncertainty:
             metadata["uncertainty"] = uncertainty[ex.id]
         records.append({"id": str(ex.id), "text": ex.text, "metadata": metadata})
-    pushed = argilla_sync.push_records(
-        name,
-        schema,
-        records,
-        suggestions=suggestions,
-        vectors=dict(zip(ids, vectors, strict=True)) if vectors is not None else None,
-        annotators=annotators,
-        min_submitted=min_submitted,
-        workspace=workspace,
-        agent=agent,
-        annotator_password=annotator_password,
-        argilla=argilla,
-    )
+    with _quiet_sdk():
+        pushed = argilla_sync.push_records(
+            name,
+            schema,
+            records,
+            suggestions=suggestions,
+            vectors=dict(zip(ids, vectors, strict=True)) if vectors is not None else None,
+            annotators=annotators,
+            min_submitted=min_submitted,
+            workspace=workspace,
+            agent=agent,
+            annotator_password=annotator_password,
+            argilla=argilla,
+            batch_size=min(256, len(records)),  # else the SDK announces it shrank the batch
+        )
     if existing is not None and existing.settings.distribution.min_submitted != min_submitted:
         notes.append(
             f"the dataset keeps its task distribution of "
@@ -638,6 +645,18 @@ def push_for_annotation(
             }
         )
     return report
+
+
+@contextlib.contextmanager
+def _quiet_sdk() -> Iterator[None]:
+    """Hide the SDK's "batch size was normalized" notice (noise in notebooks and the CLI)."""
+    logger = logging.getLogger("argilla.sdk")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
 
 
 def _scalar(score: Any) -> float | None:
@@ -699,6 +718,8 @@ def pull_annotations(
     agreement and the conflicts left for review. Idempotent."""
     if policy not in POLICIES:
         raise ValueError(f"unknown policy {policy!r}; one of {', '.join(POLICIES)}")
+    from modlab.data.schemas import LabelError
+
     schema = store.get_schema(model)
     name = dataset or model
     argilla = _client(settings, argilla)
@@ -752,7 +773,11 @@ def pull_annotations(
                 writes.setdefault(None, []).append((example.id, None))
                 report.cleared.append(example.id)
             continue
-        labels = schema.parse(decision.labels)
+        try:
+            labels = schema.parse(decision.labels)
+        except LabelError as exc:  # the schema changed since the push
+            report.invalid.append({"example_id": example.id, "error": str(exc)})
+            continue
         annotator = ",".join(decision.annotators)[:200]
         if ours and example.labels == labels and example.annotator == annotator:
             report.unchanged += 1
