@@ -11,6 +11,9 @@ import pytest
 
 from modlab.analyzers.builtin import BUILTIN_LABELS, OPENAI_CATEGORIES, SIGHTENGINE_CLASSES
 
+# Quick builds + MLflow logging + a uvicorn server: tens of seconds (minutes on a busy box).
+pytestmark = pytest.mark.slow
+
 TEXTS = [
     "you are a worthless idiot and everyone hates you",
     "Thanks for the help with the report, see you tomorrow.",

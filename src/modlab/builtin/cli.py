@@ -36,7 +36,7 @@ def build_builtin_cmd(
     no_log: Annotated[bool, typer.Option("--no-log", help="skip MLflow logging/registry")] = False,
 ) -> None:
     """Train a built-in analyzer with the workbench, register it in MLflow and install it."""
-    from modlab.builtin.build import build_builtin, build_info
+    from modlab.builtin.build import build_builtin, build_info, data_macro_f1
     from modlab.builtin.datasets import BUILDABLE
 
     if all_ == (name is not None):
@@ -54,11 +54,12 @@ def build_builtin_cmd(
             typer.secho(f"error: {exc}", fg=typer.colors.RED, err=True)
             raise typer.Exit(1) from None
         info = build_info(n) or {}
-        m = info.get("metrics", {})
+        f1 = data_macro_f1(info) or float("nan")
+        ece = info.get("metrics", {}).get("ece", float("nan"))
         version = info.get("version")
         typer.echo(
             f"{n}: {path}  trainer {info.get('trainer')}  "
-            f"macro-F1 {m.get('macro_f1', float('nan')):.3f}  ECE {m.get('ece', float('nan')):.3f}"
+            f"macro-F1 {f1:.3f}  ECE {ece:.3f}"
             f"  {info.get('build_seconds')} s"
             + (f"  registered {info.get('registered_model')} v{version}" if version else "")
         )

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 from sklearn.metrics import average_precision_score, f1_score
 
-from modlab.builtin.datasets import CONCEPT_MAP, NO_DATA_LABELS, EvalSet, eval_sets
+from modlab.builtin.datasets import NO_DATA_LABELS, EvalSet, eval_sets
 from modlab.training.calibration import expected_calibration_error
 from modlab.training.predictor import Predictor
 
@@ -217,7 +217,4 @@ def format_report(results: dict[str, Any]) -> str:
         missing = NO_DATA_LABELS.get(name, ())
         if missing:
             lines.append(f"{name:<13}no labelled data (score 0, never flag): {', '.join(missing)}")
-    for name in CONCEPT_MAP:
-        if name not in results:
-            continue
     return "\n".join(lines)

@@ -8,6 +8,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from modlab import queue as review_queue
+from modlab.agents import agent_scope
 from modlab.analyzers.custom import champion_cache
 from modlab.analyzers.registry import AnalyzerUnavailable
 from modlab.detectors import DetectorOptions
@@ -190,7 +191,8 @@ def create_app(runtime: Runtime) -> FastAPI:
     def moderate_text(body: ModerationRequest, who: CallerDep, request: Request) -> dict:
         project = project_of(who)
         check_length(body.value)
-        result = moderate(body.value, project.filter, options_for(project))
+        with agent_scope(project.id):  # agent:<id> resolves to this project's agents only
+            result = moderate(body.value, project.filter, options_for(project))
         rid, ts = new_request_id(), now_ms()
         if not body.doNotStore:
             runtime.requests.record(
@@ -208,9 +210,11 @@ def create_app(runtime: Runtime) -> FastAPI:
                 author_id=body.authorId,
                 context_id=body.contextId,
                 metadata=body.metadata,
+                usage_text=body.value,  # usage counted in the same transaction
             )
             review_queue.on_new_request(runtime.db, project, rid)  # QUEUE_ITEM_NEW webhooks
-        runtime.requests.count_usage(project.id, body.value)
+        else:
+            runtime.requests.count_usage(project.id, body.value)
         return {"status": "success", "request": {"id": rid, "timestamp": ts}, **result.body}
 
     @app.post("/api/v1/analyze/batch")
@@ -231,7 +235,8 @@ def create_app(runtime: Runtime) -> FastAPI:
             return analyze_language(value).to_dict()
         entry = project.filter.get(name, {})
         try:
-            return run_analyzer(name, value, entry)
+            with agent_scope(project.id):
+                return run_analyzer(name, value, entry)
         except AnalyzerUnavailable as exc:
             raise ApiError(404, str(exc)) from None
 
@@ -266,6 +271,9 @@ def create_app(runtime: Runtime) -> FastAPI:
 
     app.include_router(build_compat_router(runtime, caller))
     app.include_router(build_queue_router(runtime, caller))  # queue, actions, webhooks, users
+    from modlab.serving.routes_agents import build_agents_router
+
+    app.include_router(build_agents_router(runtime, caller))  # AI agents
     _install_fallbacks(app)
     return app
 

@@ -77,8 +77,7 @@ def build_compat_router(runtime: Runtime, caller) -> APIRouter:
                     "category_scores": scores,
                 }
             )
-        for text in texts:
-            runtime.requests.count_usage(project.id, text)
+        runtime.requests.count_usage_many(project.id, texts)  # one transaction per batch
         return {
             "id": "modr-" + secrets.token_hex(12),
             "model": f"modlab-moderation-{analyzer.version}",

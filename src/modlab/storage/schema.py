@@ -1,6 +1,6 @@
 """Imports every table module so ``Base.metadata`` is complete (used by Alembic)."""
 
-from modlab.storage import models, queue, workbench  # noqa: F401
+from modlab.storage import agents, models, queue, workbench  # noqa: F401
 from modlab.storage.db import Base
 
 metadata = Base.metadata
