@@ -9,7 +9,34 @@
 
 from __future__ import annotations
 
-from modlab.builtin.build import build_builtin, build_info, builtin_status
-from modlab.builtin.datasets import BUILDABLE, eval_sets, recipe
+import importlib
+from typing import Any
 
-__all__ = ["BUILDABLE", "build_builtin", "build_info", "builtin_status", "eval_sets", "recipe"]
+# Lazy re-exports: the CLI imports ``modlab.builtin.cli`` at start-up and must not pay for
+# scikit-learn/MLflow imports until a command actually builds something.
+_EXPORTS = {
+    "build_builtin": "build",
+    "build_info": "build",
+    "builtin_status": "build",
+    "build_missing": "build",
+    "BUILDABLE": "datasets",
+    "eval_sets": "datasets",
+    "recipe": "datasets",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        return getattr(importlib.import_module(f"modlab.builtin.{_EXPORTS[name]}"), name)
+    raise AttributeError(name)
+
+
+__all__ = [
+    "BUILDABLE",
+    "build_builtin",
+    "build_missing",
+    "build_info",
+    "builtin_status",
+    "eval_sets",
+    "recipe",
+]

@@ -195,3 +195,13 @@ def builtin_status(models_dir: Path | None = None) -> list[dict[str, Any]]:
             )
         rows.append(row)
     return rows
+
+
+def build_missing(models_dir: Path | None = None) -> list[str]:
+    """Build every buildable analyzer that is not built yet (what ``make serve`` runs)."""
+    built = []
+    for name in BUILDABLE:
+        if build_info(name, models_dir) is None:
+            build_builtin(name, models_dir=models_dir)
+        built.append(name)
+    return built
