@@ -36,6 +36,9 @@ def _mount_workbench() -> None:
     app.add_typer(data_app, name="data")
     app.add_typer(argilla_app, name="argilla")
     app.add_typer(annotate_app, name="annotate")
+    from modlab.training.cli import register as register_training
+
+    register_training(app)
 
 
 _mount_workbench()

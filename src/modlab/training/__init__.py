@@ -7,24 +7,50 @@ importing MLflow takes seconds).
 
 from __future__ import annotations
 
-from modlab.training.active import find_label_issues, rank_for_labelling, suggest_examples
-from modlab.training.calibration import ProbabilityCalibrator, expected_calibration_error
-from modlab.training.evaluation import EvaluationReport, evaluate
-from modlab.training.labels import NEUTRAL, encode_labels
-from modlab.training.pipeline import TrainResult, train_model, train_model_from_frame
-from modlab.training.predictor import Predictor
-from modlab.training.review import DatasetReview, review_dataset
-from modlab.training.splits import Split, kfold_splits, split_dataset
-from modlab.training.test_run import test_run
-from modlab.training.thresholds import calibrate_thresholds, decide, find_threshold
-from modlab.training.trainers import (
-    BaseTrainer,
-    EmbeddingTrainer,
-    LinearTrainer,
-    TransformerTrainer,
-    load_trainer,
-    make_trainer,
-)
+import importlib
+from typing import Any
+
+# Lazy re-exports (PEP 562): ``import modlab.training.cli`` at CLI start-up must not pull in
+# scikit-learn, torch and MLflow before a command needs them.
+_EXPORTS = {
+    "find_label_issues": "active",
+    "rank_for_labelling": "active",
+    "suggest_examples": "active",
+    "ProbabilityCalibrator": "calibration",
+    "expected_calibration_error": "calibration",
+    "EvaluationReport": "evaluation",
+    "evaluate": "evaluation",
+    "NEUTRAL": "labels",
+    "encode_labels": "labels",
+    "TrainResult": "pipeline",
+    "train_model": "pipeline",
+    "train_model_from_frame": "pipeline",
+    "Predictor": "predictor",
+    "DatasetReview": "review",
+    "review_dataset": "review",
+    "Split": "splits",
+    "kfold_splits": "splits",
+    "split_dataset": "splits",
+    "test_run": "test_run",
+    "calibrate_thresholds": "thresholds",
+    "decide": "thresholds",
+    "find_threshold": "thresholds",
+    "BaseTrainer": "trainers",
+    "EmbeddingTrainer": "trainers",
+    "LinearTrainer": "trainers",
+    "TransformerTrainer": "trainers",
+    "load_trainer": "trainers",
+    "make_trainer": "trainers",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        value = getattr(importlib.import_module(f"modlab.training.{_EXPORTS[name]}"), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'modlab.training' has no attribute {name!r}")
+
 
 __all__ = [
     "NEUTRAL",
