@@ -28,6 +28,7 @@ import random
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -166,13 +167,17 @@ def llama_server(n_ctx: int = 2048):
         "--host", "127.0.0.1", "--port", str(port), "--n_ctx", str(n_ctx),
         "--n_threads", str(os.cpu_count() or 1), "--api_key", key,
     ]  # fmt: skip
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    # The server logs every request: a file, never a pipe that could fill up.
+    log = tempfile.TemporaryFile()  # noqa: SIM115 - closed in the finally below
+    proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
+    saved = {k: os.environ.get(k) for k in ("MODLAB_LLM_BASE_URL", "MODLAB_LLM_API_KEY")}
     try:
         deadline = time.monotonic() + 300
         while True:
             if proc.poll() is not None:
-                raise RuntimeError(f"llama_cpp.server exited: {proc.stderr.read().decode()[-800:]}")
+                log.seek(0)
+                raise RuntimeError(f"llama_cpp.server exited: {log.read().decode()[-800:]}")
             try:
                 headers = {"Authorization": f"Bearer {key}"}
                 if httpx.get(f"{url}/v1/models", headers=headers, timeout=2).status_code == 200:
@@ -182,7 +187,6 @@ def llama_server(n_ctx: int = 2048):
             if time.monotonic() > deadline:
                 raise RuntimeError("llama_cpp.server did not start within 300 s")
             time.sleep(1)
-        saved = {k: os.environ.get(k) for k in ("MODLAB_LLM_BASE_URL", "MODLAB_LLM_API_KEY")}
         os.environ.update(MODLAB_LLM_BASE_URL=url, MODLAB_LLM_API_KEY=key)
         get_settings.cache_clear()
         yield url
@@ -192,7 +196,8 @@ def llama_server(n_ctx: int = 2048):
             proc.wait(10)
         if proc.poll() is None:
             proc.kill()
-        for k, v in locals().get("saved", {}).items():
+        log.close()
+        for k, v in saved.items():
             if v is None:
                 os.environ.pop(k, None)
             else:

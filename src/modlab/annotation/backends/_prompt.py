@@ -93,25 +93,6 @@ def match_label(raw: str, names: Sequence[str]) -> str | None:
     return hits.pop() if len(hits) == 1 else None
 
 
-def parse_multi(raw: str, schema: Schema) -> tuple[list[str], list[str]]:
-    """``(labels, rejected items)`` from a comma-separated multi-label answer."""
-    first = raw.strip().splitlines()[0] if raw and raw.strip() else ""
-    labels: list[str] = []
-    rejected: list[str] = []
-    none_norm = {_norm(none_answer(schema)), _norm(NONE_ANSWER)}
-    for item in re.split(r"[,;|]", first):
-        if not item.strip():
-            continue
-        if _norm(item) in none_norm:
-            continue
-        hit = match_label(item, schema.candidates)
-        if hit is None:
-            rejected.append(item.strip())
-        elif hit not in labels:
-            labels.append(hit)
-    return labels, rejected
-
-
 def rationale_from(raw: str) -> str | None:
     lines = [ln.strip() for ln in (raw or "").strip().splitlines() if ln.strip()]
     if len(lines) < 2:

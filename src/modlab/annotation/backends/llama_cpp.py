@@ -97,6 +97,8 @@ def llama_cpp_status() -> str:
 
 _MODELS: dict[tuple[str, int, int], Any] = {}
 _MODELS_LOCK = threading.Lock()
+# One llama.cpp context is shared by every backend on the same model: evaluate one at a time.
+_EVAL_LOCK = threading.RLock()
 
 
 def load_model(path: str | Path, *, n_ctx: int = 2048, n_threads: int | None = None) -> Any:
@@ -158,7 +160,6 @@ class LlamaCppBackend(AutoLabeler):
         self.max_text_chars = max_text_chars
         self.max_rationale_tokens = max_rationale_tokens
         self._llm: Any = None
-        self._lock = threading.Lock()
 
     @property
     def agent(self) -> str:
@@ -270,7 +271,7 @@ class LlamaCppBackend(AutoLabeler):
     def _label(self, texts: list[str], schema: Schema, bar: Any) -> list[AutoLabel]:
         system = system_prompt(schema, rationale=self.rationale)
         results = []
-        with self._lock:
+        with _EVAL_LOCK:
             for text in texts:
                 results.append(self._label_text(text, schema, system))
                 bar.update(1)

@@ -37,6 +37,16 @@ from modlab.annotation.backends._prompt import (
 _FORMATS = ("json_schema", "json_object", "none")
 
 
+def _refusal(resp: Any) -> bool:
+    """A request the server rejected as invalid (some answer validation errors with HTTP 500)."""
+    if resp.status_code in (400, 422):
+        return True
+    if resp.status_code != 500:
+        return False
+    text = resp.text.lower()
+    return "validation error" in text and ("response_format" in text or "logprob" in text)
+
+
 class LLMEndpointError(RuntimeError):
     """The endpoint could not be used (unreachable, auth, bad responses)."""
 
@@ -174,7 +184,7 @@ class OpenAICompatibleBackend(AutoLabeler):
                         f"{self.url} refused the API key (HTTP {resp.status_code}): "
                         "set MODLAB_LLM_API_KEY"
                     )
-                if resp.status_code < 500 and resp.status_code != 429:
+                if (resp.status_code < 500 and resp.status_code != 429) or _refusal(resp):
                     return resp
                 if attempt == self.max_retries:
                     raise LLMEndpointError(
@@ -205,7 +215,7 @@ class OpenAICompatibleBackend(AutoLabeler):
                 *messages[1:],
             ]
         resp = self._post(body)
-        if resp.status_code in (400, 422):
+        if resp.status_code in (400, 422) or _refusal(resp):
             # Degrade gracefully on servers without this structured-output form or logprobs.
             text = resp.text.lower()
             if self._logprobs_ok and "logprob" in text:

@@ -15,6 +15,7 @@ from a few labelled texts); the per-label score is a sigmoid around that thresho
 from __future__ import annotations
 
 import os
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -61,6 +62,7 @@ class SimilarityBackend(AutoLabeler):
         default_threshold: float = 0.35,
         max_description_words: int = 8,
         batch_size: int = 64,
+        cache_size: int = 100_000,
     ) -> None:
         super().__init__()
         if not 0.0 <= example_weight <= 1.0:
@@ -77,6 +79,10 @@ class SimilarityBackend(AutoLabeler):
         self.max_description_words = max_description_words
         self.batch_size = batch_size
         self._cache: dict[Any, Prototypes] = {}
+        # Text embeddings are reused across reruns (the "tweak descriptions -> rerun" loop only
+        # re-embeds the prototypes).
+        self.cache_size = cache_size
+        self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
 
     @property
     def agent(self) -> str:
@@ -86,7 +92,20 @@ class SimilarityBackend(AutoLabeler):
     # -- prototypes -----------------------------------------------------------------------------
 
     def _encode(self, texts: Sequence[str]) -> np.ndarray:
-        return encode(list(texts), model=self.model, batch_size=self.batch_size)
+        texts = [str(t) for t in texts]
+        if self.cache_size <= 0 or not texts:
+            return encode(texts, model=self.model, batch_size=self.batch_size)
+        missing = list(dict.fromkeys(t for t in texts if t not in self._vectors))
+        if missing:
+            vecs = encode(missing, model=self.model, batch_size=self.batch_size)
+            for text, vec in zip(missing, vecs, strict=True):
+                self._vectors[text] = vec
+        out = np.stack([self._vectors[t] for t in texts])
+        for t in texts:
+            self._vectors.move_to_end(t)
+        while len(self._vectors) > self.cache_size:
+            self._vectors.popitem(last=False)
+        return out.astype(np.float32, copy=False)
 
     def prototypes(self, schema: Any) -> Prototypes:
         """The label prototypes for ``schema`` (cached per schema content)."""
@@ -158,6 +177,11 @@ class SimilarityBackend(AutoLabeler):
         ]
 
     # -- multi-label thresholds -----------------------------------------------------------------
+
+    def clear_cache(self) -> None:
+        """Forget cached text embeddings and prototypes."""
+        self._vectors.clear()
+        self._cache.clear()
 
     def threshold(self, label: str) -> float:
         return self.thresholds.get(label, self.default_threshold)
