@@ -17,7 +17,7 @@ export TRANSFORMERS_OFFLINE := 1
 export BENTOML_DO_NOT_TRACK := true
 export MLFLOW_DISABLE_TELEMETRY := true
 
-.PHONY: install serve test test-fast lint format eval-detectors eval bench build doctor clean
+.PHONY: install serve test test-fast lint format eval-detectors eval bench build doctor clean llm
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -53,12 +53,18 @@ doctor: install
 eval-detectors: install
 	$(PY) scripts/eval_detectors.py
 
+## Speed: linear training time (issue 6), then the real service under load + MiniLM (issue 7).
 bench: install
 	$(PY) scripts/bench_training.py
+	$(PY) scripts/bench_service.py
 
 ## `bentoml build` offline from the repo (BENTOML_HOME outside the build dir).
 build: install
 	BENTOML_HOME=$${BENTOML_HOME:-$$HOME/.local/share/modlab-bentoml} $(VENV)/bin/bentoml build
+
+## Optional: the local LLM for auto-labelling and agents (llama.cpp build ~9 min + 1.1 GB model).
+llm: install
+	bash scripts/install_llm.sh
 
 clean:
 	rm -rf $(VENV) var build dist .pytest_cache
