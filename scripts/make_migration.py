@@ -1,4 +1,4 @@
-"""Autogenerate an Alembic revision from the current tables: ``python scripts/make_migration.py MSG``."""
+"""Autogenerate an Alembic revision from the tables: ``python scripts/make_migration.py MSG``."""
 
 import sys
 import tempfile

@@ -204,5 +204,7 @@ def test_analyze_route_refuses_another_projects_agent(client, make_project, fake
     agent = _create(client, a)
     r = client.post(f"/api/v1/analyze/agent:{agent['id']}", headers=b.headers, json={"value": "x"})
     assert r.status_code == 404
-    own = client.post(f"/api/v1/analyze/agent:{agent['id']}", headers=a.headers, json={"value": "x"})
+    own = client.post(
+        f"/api/v1/analyze/agent:{agent['id']}", headers=a.headers, json={"value": "x"}
+    )
     assert own.status_code == 200, own.text

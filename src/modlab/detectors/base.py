@@ -27,7 +27,9 @@ class Mode(IntEnum):
             return cls[str(value).upper()]
         except KeyError:
             allowed = ", ".join(m.name for m in cls)
-            raise ValueError(f"unknown detection mode {value!r}; expected one of {allowed}") from None
+            raise ValueError(
+                f"unknown detection mode {value!r}; expected one of {allowed}"
+            ) from None
 
 
 @dataclass(frozen=True, slots=True)
