@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from modlab.storage.db import Database
 from modlab.storage.models import RequestLog, UsageCounter, now_ms
@@ -49,7 +50,9 @@ class RequestLogStore:
         context_id: str | None = None,
         metadata: dict[str, Any] | None = None,
         source: str = "moderation",
+        usage_text: str | None = None,
     ) -> None:
+        """Store one request; with ``usage_text``, count its usage in the same transaction."""
         with self.db.session() as s:
             s.add(
                 RequestLog(
@@ -70,6 +73,8 @@ class RequestLogStore:
                     source=source,
                 )
             )
+            if usage_text is not None:
+                _count_usage(s, project_id, usage_text)
 
     def get(self, project_id: str, request_id: str) -> RequestLog | None:
         with self.db.session() as s:
@@ -102,29 +107,14 @@ class RequestLogStore:
 
     def count_usage(self, project_id: str, text: str) -> None:
         """Add one request and its billing units to this month's counter (atomic upsert)."""
-        month, units = current_month(), billing_units(text)
         with self.db.session() as s:
-            changed = s.execute(
-                update(UsageCounter)
-                .where(UsageCounter.project_id == project_id, UsageCounter.month == month)
-                .values(requests=UsageCounter.requests + 1, units=UsageCounter.units + units)
-            ).rowcount
-            if not changed:
-                try:
-                    with s.begin_nested():
-                        s.add(
-                            UsageCounter(
-                                project_id=project_id, month=month, requests=1, units=units
-                            )
-                        )
-                except IntegrityError:  # another worker created the row first
-                    s.execute(
-                        update(UsageCounter)
-                        .where(UsageCounter.project_id == project_id, UsageCounter.month == month)
-                        .values(
-                            requests=UsageCounter.requests + 1, units=UsageCounter.units + units
-                        )
-                    )
+            _count_usage(s, project_id, text)
+
+    def count_usage_many(self, project_id: str, texts: list[str]) -> None:
+        """``count_usage`` for each text, as one upsert in one transaction (batch routes)."""
+        if texts:
+            with self.db.session() as s:
+                _add_usage(s, project_id, len(texts), sum(billing_units(t) for t in texts))
 
     def usage(self, project_id: str, month: str | None = None) -> tuple[int, int]:
         with self.db.session() as s:
@@ -135,6 +125,32 @@ class RequestLogStore:
                 )
             )
             return (row.requests, row.units) if row else (0, 0)
+
+
+def _count_usage(s: Session, project_id: str, text: str) -> None:
+    """The usage upsert of :meth:`RequestLogStore.count_usage`, inside the caller's session."""
+    _add_usage(s, project_id, 1, billing_units(text))
+
+
+def _add_usage(s: Session, project_id: str, requests: int, units: int) -> None:
+    month = current_month()
+    changed = s.execute(
+        update(UsageCounter)
+        .where(UsageCounter.project_id == project_id, UsageCounter.month == month)
+        .values(requests=UsageCounter.requests + requests, units=UsageCounter.units + units)
+    ).rowcount
+    if not changed:
+        try:
+            with s.begin_nested():
+                s.add(
+                    UsageCounter(project_id=project_id, month=month, requests=requests, units=units)
+                )
+        except IntegrityError:  # another worker created the row first
+            s.execute(
+                update(UsageCounter)
+                .where(UsageCounter.project_id == project_id, UsageCounter.month == month)
+                .values(requests=UsageCounter.requests + requests, units=UsageCounter.units + units)
+            )
 
 
 __all__ = ["RequestLogStore", "billing_units", "new_request_id", "now_ms"]

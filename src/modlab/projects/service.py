@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from modlab.projects.filters import default_filter, merge_filter, validate_filter
 from modlab.projects.keys import display_prefix, generate_key, hash_key, key_matches, masked
@@ -175,7 +175,12 @@ class ProjectStore:
             return None
         digest = hash_key(key)
         with self.db.session() as s:
-            row = s.scalar(select(ApiKey).where(ApiKey.key_hash == digest))
+            # Key, project and its keys eagerly: 2 queries instead of 1 + 2 lazy loads.
+            row = s.scalar(
+                select(ApiKey)
+                .where(ApiKey.key_hash == digest)
+                .options(joinedload(ApiKey.project).selectinload(Project.keys))
+            )
             if row is None or row.revoked_at is not None or not key_matches(key, row.key_hash):
                 return None
             return _view(row.project)

@@ -53,5 +53,25 @@ class Runtime:
             warm_language()
         except Exception:
             log.exception("language models failed to warm up")
+        self._warm_analyzers()
         self.webhook_worker = self.webhook_worker or start_worker(self.db, self.settings)
         self.ready.set()
+
+    def _warm_analyzers(self) -> None:
+        """Load the analyzers some project enables, so the first request does not pay for it."""
+        from modlab.analyzers.registry import AnalyzerUnavailable, get_analyzer
+        from modlab.projects.filters import DETECTOR_NAMES
+
+        wanted = {
+            name
+            for project in self.projects.list()
+            for name, entry in project.filter.items()
+            if entry.get("enabled", True) and name not in DETECTOR_NAMES and name != "language"
+        }
+        for name in sorted(wanted):
+            try:
+                get_analyzer(name).predict(["warm up"])
+            except AnalyzerUnavailable as exc:
+                log.warning("analyzer %s is not available: %s", name, exc)
+            except Exception:
+                log.exception("analyzer %s failed to warm up", name)
