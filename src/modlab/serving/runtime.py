@@ -66,7 +66,10 @@ class Runtime:
             name
             for project in self.projects.list()
             for name, entry in project.filter.items()
-            if entry.get("enabled", True) and name not in DETECTOR_NAMES and name != "language"
+            if entry.get("enabled", True)
+            and name not in DETECTOR_NAMES
+            and name != "language"
+            and not name.startswith("agent:")  # LLM-judged, nothing to load
         }
         for name in sorted(wanted):
             try:
