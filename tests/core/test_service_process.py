@@ -62,6 +62,15 @@ class Service:
             except subprocess.TimeoutExpired:
                 os.killpg(self.proc.pid, signal.SIGKILL)
                 self.proc.wait()
+        # BentoML's workers can outlive the supervisor briefly: a restart on the same port
+        # must not talk to the old process.
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            with socket.socket() as s:
+                if s.connect_ex(("127.0.0.1", self.port)) != 0:
+                    return
+            time.sleep(0.2)
+        raise AssertionError(f"port {self.port} still open 30 s after stopping the service")
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ the base URL; validated strictly (unknown keys are an error, never silently kept
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -62,15 +63,25 @@ def _is_model_key(key: str) -> bool:
     )
 
 
-def validate_filter(raw: Any, known_models: set[str] | None = None) -> dict[str, Any]:
+def validate_filter(
+    raw: Any, known_models: set[str] | Callable[[], set[str]] | None = None
+) -> dict[str, Any]:
     """Validate a whole filter object; return it normalised (JSON-ready).
 
-    ``known_models`` are the custom model ids that exist; any other key that is
-    neither a detector nor a built-in analyzer is rejected with its name.
+    ``known_models`` are the custom model ids that exist (or a function returning them,
+    called only when a key is neither a detector nor a built-in: listing registered models
+    means opening the MLflow registry); any other key is rejected with its name.
     """
     if not isinstance(raw, dict):
         raise FilterError("", "filter must be a JSON object keyed by model id")
-    known_models = known_models or set()
+    lookup = known_models if callable(known_models) else (lambda: set(known_models or ()))
+    cached: list[set[str]] = []
+
+    def custom_models() -> set[str]:
+        if not cached:
+            cached.append(lookup())
+        return cached[0]
+
     out: dict[str, Any] = {}
     for key, entry in raw.items():
         if not isinstance(entry, dict):
@@ -83,10 +94,10 @@ def validate_filter(raw: Any, known_models: set[str] | None = None) -> dict[str,
                 if parsed.mask is None:
                     parsed.mask = default_mask(key)
                 out[key] = parsed.model_dump(exclude_none=True)
-            elif _is_model_key(key) or key in known_models:
+            elif _is_model_key(key) or key in custom_models():
                 out[key] = ModelFilter.model_validate(entry).model_dump()
             else:
-                known = ", ".join((*DETECTOR_NAMES, *BUILTIN_ANALYZERS, *sorted(known_models)))
+                known = ", ".join((*DETECTOR_NAMES, *BUILTIN_ANALYZERS, *sorted(custom_models())))
                 raise FilterError(key, f"unknown model id; known: {known}")
         except ValidationError as exc:
             err = exc.errors()[0]

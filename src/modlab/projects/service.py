@@ -98,9 +98,7 @@ class ProjectStore:
         if len(name) > 200:
             raise ProjectError("project name must be at most 200 characters")
         flt = (
-            validate_filter(filter, self._known_models())
-            if filter is not None
-            else default_filter()
+            validate_filter(filter, self._known_models) if filter is not None else default_filter()
         )
         key = generate_key()
         with self.db.session() as s:
@@ -156,7 +154,7 @@ class ProjectStore:
             if filter_patch is not None:
                 base = {} if replace_filter else dict(project.filter or {})
                 project.filter = validate_filter(
-                    merge_filter(base, filter_patch), self._known_models()
+                    merge_filter(base, filter_patch), self._known_models
                 )
             if rate_limit is not None:
                 project.rate_limit_requests, project.rate_limit_window_s = rate_limit
