@@ -193,3 +193,19 @@ def test_bentoml_build_works_offline(tmp_path):
     assert out.returncode == 0, out.stdout[-2000:] + out.stderr[-2000:]
     bentos = list((tmp_path / "bentoml" / "bentos" / "modlab").glob("*/src/src/modlab/serving"))
     assert bentos, "the built bento does not contain the service package"
+
+
+def test_jupyterlab_starts_with_a_token_and_stops(tmp_path, monkeypatch):
+    from modlab.ops import jupyter
+    from modlab.settings import Settings
+
+    settings = Settings(data_dir=tmp_path / "var", jupyter_port=_free_port())
+    url = jupyter.start(settings)
+    try:
+        assert "token=" in url
+        base = url.split("/lab?")[0]
+        assert httpx.get(f"{base}/api/status").status_code == 403  # no token, no access
+        token = url.split("token=")[1]
+        assert httpx.get(f"{base}/api/status?token={token}").status_code == 200
+    finally:
+        assert jupyter.stop(settings) is True

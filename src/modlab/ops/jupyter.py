@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 import sys
 from pathlib import Path
@@ -33,6 +34,8 @@ def start(settings: Settings | None = None, wait: float = 60.0) -> str:
         f"--ServerApp.root_dir={notebooks if notebooks.exists() else REPO_ROOT}",
         f"--IdentityProvider.token={token}",
     ]
+    if os.geteuid() == 0:  # containers and CI machines often run as root
+        argv.append("--allow-root")
     proc = ManagedProcess("jupyterlab", settings.data_dir / "run")
     proc.start(argv)
     base = f"http://{settings.jupyter_host}:{settings.jupyter_port}"
