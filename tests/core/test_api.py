@@ -287,3 +287,29 @@ def test_wrong_method_on_included_routers_is_405(client, proj, method, path):
     r = client.request(method, path, headers=proj.headers)
     assert r.status_code == 405, r.text
     assert r.json()["code"] == 405
+
+
+def test_sightengine_rules_mode_returns_profanity_and_personal_matches(client, proj):
+    text = "call me at +1 415 555 0132 or mail jo@example.com, you fucking ffuuccckkk"
+    r = client.post(
+        "/1.0/text/check.json",
+        data={"text": text, "lang": "en", "mode": "rules", "api_secret": proj.key},
+    )
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["status"] == "success" and body["request"]["operations"] == 1
+    assert "moderation_classes" not in body
+    personal = {m["type"]: m for m in body["personal"]["matches"]}
+    assert personal["email"]["match"] == "jo@example.com"
+    assert text[personal["email"]["start"] : personal["email"]["end"] + 1] == "jo@example.com"
+    assert any(t.startswith("phone_number") for t in personal)
+    assert [m["match"] for m in body["profanity"]["matches"]] == ["fucking", "ffuuccckkk"]
+
+
+def test_sightengine_auth_and_mode_errors(client, proj):
+    bad = client.post("/1.0/text/check.json", data={"text": "x", "api_secret": "nope"})
+    assert bad.status_code == 401 and bad.json()["status"] == "error"
+    mode = client.post(
+        "/1.0/text/check.json", data={"text": "x", "mode": "magic", "api_secret": proj.key}
+    )
+    assert mode.status_code == 400 and "mode" in mode.json()["message"]
