@@ -8,7 +8,12 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from modlab.detectors.profanity_eval import EXPECTED_LEVEL, evaluate
+from modlab.detectors.profanity_eval import (
+    EVASION_TYPES,
+    EXPECTED_LEVEL,
+    compare_with_better_profanity,
+    evaluate,
+)
 from modlab.settings import get_settings
 
 
@@ -72,6 +77,16 @@ def main() -> None:
         print("non-English sentences flagged with the English list (NORMAL/SUSPICIOUS/PARANOID):")
         for code, row in report["foreign"].items():
             print(f"  {code}: {row['NORMAL']}/{row['SUSPICIOUS']}/{row['PARANOID']} of {row['n']}")
+
+    peers = compare_with_better_profanity(clean, seed=args.seed)
+    if peers is None:
+        print("better-profanity not installed (pip install '.[compare]'): no side-by-side")
+        return
+    print("side by side, text-level (modlab at PARANOID):")
+    cols = [*EVASION_TYPES, "scunthorpe_flagged", "clean_flagged", "ms_per_text"]
+    print(f"{'system':<17}" + "".join(f"{c[:10]:>11}" for c in cols))
+    for name, row in peers.items():
+        print(f"{name:<17}" + "".join(f"{row[c]:>11.3f}" for c in cols))
 
 
 if __name__ == "__main__":

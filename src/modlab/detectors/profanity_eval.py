@@ -192,6 +192,40 @@ def evaluate(
     }
 
 
+def compare_with_better_profanity(
+    clean_sentences: list[str], seed: int = 13
+) -> dict[str, dict[str, float]] | None:
+    """Text-level side by side with ``better-profanity`` (the ``compare`` extra), or None.
+
+    Both are asked the same yes/no question per text (modlab at PARANOID): recall per
+    evasion type, Scunthorpe texts flagged, clean sentences flagged, and CPU ms per text.
+    """
+    try:
+        from better_profanity import profanity as peer
+    except ImportError:
+        return None
+    peer.load_censor_words()
+    detector = ProfanityDetector()
+    systems = {
+        "modlab": lambda t: bool(detector.detect(t, Mode.PARANOID)),
+        "better-profanity": peer.contains_profanity,
+    }
+    evasions = evasion_set(seed)
+    scunthorpe = [f"I said {word} yesterday." for word in SCUNTHORPE]
+    out: dict[str, dict[str, float]] = {}
+    for name, flags in systems.items():
+        row: dict[str, float] = {}
+        for kind in EVASION_TYPES:
+            items = [e.text for e in evasions if e.kind == kind]
+            row[kind] = sum(map(flags, items)) / len(items) if items else 0.0
+        start = time.process_time()
+        row["clean_flagged"] = sum(map(flags, clean_sentences))
+        row["ms_per_text"] = 1000 * (time.process_time() - start) / max(1, len(clean_sentences))
+        row["scunthorpe_flagged"] = sum(map(flags, scunthorpe))
+        out[name] = row
+    return out
+
+
 # --------------------------------------------------------------------------- resources
 
 _TOKEN_RE = re.compile(r"[a-z]+")
