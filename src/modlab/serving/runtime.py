@@ -53,7 +53,10 @@ class Runtime:
             warm_language()
         except Exception:
             log.exception("language models failed to warm up")
-        self._warm_analyzers()
+        try:
+            self._warm_analyzers()
+        except Exception:  # e.g. the database is briefly locked: serve, load lazily
+            log.exception("analyzers failed to warm up")
         self.webhook_worker = self.webhook_worker or start_worker(self.db, self.settings)
         self.ready.set()
 

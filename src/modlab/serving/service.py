@@ -28,3 +28,7 @@ class Modlab:
         # Bentoml mounts ``api`` before __init__ runs; route everything through the real app.
         api.mount("/", inner)
         threading.Thread(target=self.runtime.warm_up, name="warm-up", daemon=True).start()
+
+    def __is_ready__(self) -> bool:
+        """BentoML's own ``/readyz`` asks this: not ready until models are warm (503)."""
+        return self.runtime.ready.is_set()
