@@ -94,3 +94,51 @@ def test_from_frame_and_input_checks():
         train_model("x", texts, labels[:-1], log=False)
     with pytest.raises(ValueError, match="without any example"):
         train_model("x", texts, ["NEUTRAL"] * 200, ["NEUTRAL", "SPAM"], log=False)
+
+
+def test_cv_tuning_chooses_from_grid_on_out_of_fold_scores_and_fits_on_train_plus_val():
+    texts, labels = make_spam(300, noise=0.05, seed=3)
+    ids = [f"ex{i}" for i in range(len(texts))]
+    grid = {"C": [0.01, 10.0]}
+    r = train_model(
+        "spam", texts, labels, ["NEUTRAL", "SPAM"], log=False, ids=ids,
+        tuning="cv", param_grid=grid, cv_folds=3,
+    )  # fmt: skip
+    search = r.split.extra["tuning"]
+    assert search["folds"] == 3 and [c["params"] for c in search["candidates"]] == [
+        {"C": 0.01},
+        {"C": 10.0},
+    ]
+    best = max(search["candidates"], key=lambda c: c["mean_best_f1"])
+    assert search["chosen"] == best["params"] and best["params"]["C"] == r.predictor.model.C
+    # the out-of-fold scores cover exactly train+validation, never the test split
+    oof = r.split.extra["oof"]
+    pool = set(r.split.train.tolist()) | set(r.split.val.tolist())
+    assert set(oof["positions"]) == pool and not pool & set(r.split.test.tolist())
+    rows = r.split.extra["rows"]
+    assert oof["ids"] == [ids[i] for i in rows["train"] + rows["val"]]
+    assert len(oof["proba"]) == len(pool) and len(oof["proba"][0]) == 2
+    # the final model saw train+validation: it fits the validation texts better than a
+    # train-only model would be expected to (every validation text is in its vocabulary)
+    vocab = r.predictor.model.vectorizer_.transformer_list[0][1].vocabulary_
+    val_text = texts[r.split.extra["rows"]["val"][0]]
+    assert all(w in vocab for w in val_text.lower().split() if len(w) > 1)
+    assert "oof_f1.SPAM" in r.metrics and "val_f1.SPAM" not in r.metrics
+    assert r.params["tuning"] == "cv" and r.metrics["f1.SPAM"] > 0.85
+
+
+def test_cv_tuning_keeps_parameters_the_caller_fixed_and_rejects_bad_input():
+    texts, labels = make_spam(200, noise=0.0, seed=4)
+    r = train_model(
+        "spam", texts, labels, ["NEUTRAL", "SPAM"], log=False,
+        trainer_params={"C": 2.0}, tuning="cv", cv_folds=2,
+    )  # fmt: skip
+    assert [c["params"] for c in r.split.extra["tuning"]["candidates"]] == [{}]
+    assert r.predictor.model.C == 2.0
+    with pytest.raises(ValueError, match="tuning must be"):
+        train_model("spam", texts, labels, ["NEUTRAL", "SPAM"], log=False, tuning="bogus")
+    with pytest.raises(ValueError, match=r"param_grid\['C'\]"):
+        train_model(
+            "spam", texts, labels, ["NEUTRAL", "SPAM"], log=False, tuning="cv",
+            param_grid={"C": []},
+        )  # fmt: skip

@@ -121,7 +121,7 @@ def test_store_to_registry_calibrate_and_rollback_small(mlflow_store):
     # The threshold does what it claims on the validation split it was chosen on.
     data = workflow.version_data("wf-small", 2)
     assert data.predictor.thresholds == pytest.approx(cal.thresholds)
-    scores = data.predictor.predict_proba(data.val.texts)[:, data.label_names.index("SPAM")]
+    scores = data.validation_proba()[:, data.label_names.index("SPAM")]
     pred = scores >= cal.thresholds["SPAM"]
     y = data.val.Y[:, data.label_names.index("SPAM")].astype(bool)
     precision = (pred & y).sum() / max(pred.sum(), 1)
@@ -182,7 +182,8 @@ def test_modlab_train_on_sms_spam_prints_per_label_f1(sms_trained):
     assert re.search(r"^HAM\s+[0-9.]+", out, re.M), out
     f1 = printed_f1(out, "SPAM")
     print(f"SPAM F1 (test split, seed 0): {f1:.4f}")
-    assert f1 >= 0.93  # one split of ~85 spam messages; the robust check is below
+    assert f1 >= 0.95  # the target, on the default (seed 0) split
+    assert "chosen on 5-fold out-of-fold scores of train+validation" in out
     assert re.search(r"MLflow run: [0-9a-f]{32}  http://", out)
     assert f"registered: {MODEL} version 1, champion" in out
 
@@ -266,7 +267,11 @@ def test_calibrate_cli_meets_precision_target_on_validation(sms_calibrated):
     j = data.label_names.index("SPAM")
     threshold = data.predictor.thresholds["SPAM"]
     assert f'"SPAM": {round(threshold, 4)}' in out
-    pred = data.predictor.predict_proba(data.val.texts)[:, j] >= threshold
+    # `modlab train` tuned linear by CV: calibrate re-chose on the out-of-fold scores of
+    # train+validation (the served model saw those texts, so fresh scores would be biased)
+    assert data.val.raw_proba is not None and len(data.val.texts) == len(data.val.raw_proba)
+    assert len(data.val.texts) > len(data.test.texts) * 4
+    pred = data.validation_proba()[:, j] >= threshold
     y = data.val.Y[:, j].astype(bool)
     assert (pred & y).sum() / pred.sum() >= 0.99
     assert workflow.thresholds_of(MODEL, 2) == pytest.approx({"SPAM": threshold})

@@ -89,7 +89,15 @@ def train(
     epochs: int | None = typer.Option(None, "--epochs", help="transformer/embedding epochs."),
     param: list[str] = typer.Option(None, "--param", "-p", help="Trainer parameter KEY=VALUE."),
     seed: int = typer.Option(0, "--seed", help="Split and training seed."),
-    cv_folds: int | None = typer.Option(None, "--cv-folds", help="Also report k-fold CV."),
+    cv_folds: int | None = typer.Option(
+        None, "--cv-folds", help="Folds of --tuning cv (default 5); with split: also report CV."
+    ),
+    tuning: str = typer.Option(
+        "auto",
+        "--tuning",
+        help="Where C/calibration/thresholds are chosen: cv (out-of-fold over train+val, "
+        "then fit on both) | split (validation split) | auto (cv for linear).",
+    ),
     label_source: list[str] = typer.Option(
         None, "--label-source", help="Use only labels from these sources (repeatable)."
     ),
@@ -124,6 +132,7 @@ def train(
             label_sources=label_source or None,
             seed=seed,
             cv_folds=cv_folds,
+            tuning=tuning,
             experiment=experiment,
             log_plots=plots,
             store=store,

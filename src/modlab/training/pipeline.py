@@ -8,6 +8,7 @@ split artifact so a run can be traced back to the rows it used.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import time
 from collections.abc import Mapping, Sequence
@@ -27,6 +28,12 @@ from modlab.training.thresholds import ThresholdChoice, calibrate_thresholds, th
 from modlab.training.trainers import make_trainer
 
 Promote = Literal["never", "if_none", "always"]
+Tuning = Literal["split", "cv"]
+DEFAULT_TUNING_FOLDS = 5
+# What ``tuning="cv"`` searches when no grid is given (per trainer; others: no search).
+DEFAULT_PARAM_GRIDS: dict[str, dict[str, tuple[Any, ...]]] = {
+    "linear": {"C": (1.0, 3.0, 10.0, 30.0)},
+}
 
 
 @dataclass
@@ -45,6 +52,15 @@ class TrainResult:
     promoted: bool = False
     fit_seconds: float = 0.0
     params: dict[str, Any] = field(default_factory=dict)  # what is logged as run params
+
+    def tuning_metric(self, key: str) -> float | None:
+        """``key`` (e.g. ``"f1.SPAM"``) on the scores the thresholds were tuned on.
+
+        The validation split (``val_``), or out-of-fold train+validation (``oof_``) when the
+        run was tuned by cross-validation: the fair figure to choose between runs by (the
+        test split is for reporting only).
+        """
+        return self.metrics.get(f"val_{key}", self.metrics.get(f"oof_{key}"))
 
 
 def data_digest(texts: Sequence[str], Y: np.ndarray, label_names: Sequence[str]) -> str:
@@ -84,6 +100,8 @@ def train_model(
     threshold_targets: Mapping[str, Any] | None = None,
     neutral_label: str | None = NEUTRAL,
     cv_folds: int | None = None,
+    tuning: Tuning = "split",
+    param_grid: Mapping[str, Sequence[Any]] | None = None,
     ids: Sequence[Any] | None = None,
     log: bool = True,
     register: bool = True,
@@ -105,6 +123,16 @@ def train_model(
     * ``threshold_objective`` / ``threshold_targets``: see
       :func:`modlab.training.thresholds.calibrate_thresholds`.
     * ``cv_folds``: also report k-fold cross-validated metrics over train+validation.
+    * ``tuning``: what the probability calibration, the thresholds and the choice among
+      ``param_grid`` are fitted on. ``"split"``: the validation split, the model is fitted
+      on the training split. ``"cv"``: out-of-fold scores of a k-fold cross-validation over
+      training + validation (``cv_folds`` folds, default 5), and the final model is then
+      fitted on training + validation. Every example then tunes the thresholds once instead
+      of the 15 % validation share (a small split of ~80 positives moves F1 by ±0.02), at
+      the price of k extra fits per candidate. The test split is never touched either way.
+    * ``param_grid``: trainer parameters to choose among with ``tuning="cv"`` (by the mean
+      best-threshold F1 over the flagging labels), e.g. ``{"C": [1, 3, 10]}``; default
+      :data:`DEFAULT_PARAM_GRIDS` for the trainer.
     * ``log`` / ``register``: log the run to MLflow; then register the model as a new
       version (alias ``challenger``) of the registered model ``name``.
     * ``promote``: after registering, make the new version champion ``"always"``, only
@@ -140,18 +168,51 @@ def train_model(
         }
     pick = lambda idx: [X[i] for i in idx]  # noqa: E731
 
+    if tuning not in ("split", "cv"):
+        raise ValueError(f"tuning must be 'split' or 'cv', not {tuning!r}")
+    fit_rows = split.train
+    tune_rows = split.val  # the rows whose scores calibrate and set the thresholds
+    if tuning == "cv":
+        fit_rows = tune_rows = np.concatenate([split.train, split.val])
+        if param_grid is None:  # the default search leaves what the caller fixed alone
+            default = DEFAULT_PARAM_GRIDS.get(trainer, {})
+            grid = {k: v for k, v in default.items() if k not in (trainer_params or {})}
+        else:
+            grid = param_grid
+        chosen, raw_tune, search = _tune_by_cv(
+            trainer,
+            params,
+            grid,
+            names,
+            multi_label,
+            X,
+            Y,
+            fit_rows,
+            cv_folds or DEFAULT_TUNING_FOLDS,
+            seed,
+            neutral_label,
+        )
+        params.update(chosen)
+        split.extra["tuning"] = search
+        split.extra["oof"] = {
+            "positions": fit_rows.tolist(),
+            "proba": np.round(raw_tune, 6).tolist(),
+        }
+        if ids is not None:
+            split.extra["oof"]["ids"] = [ids[i] for i in rows[fit_rows]]
+
     model = make_trainer(trainer, labels=names, multi_label=multi_label, **params)
     start = time.perf_counter()
-    model.fit(pick(split.train), targets_for_fit(Y[split.train], multi_label))
+    model.fit(pick(fit_rows), targets_for_fit(Y[fit_rows], multi_label))
     fit_seconds = time.perf_counter() - start
 
-    proba_val = _proba(model, pick(split.val))
+    proba_val = raw_tune if tuning == "cv" else _proba(model, pick(tune_rows))
     calibrator = None
-    if calibration and len(split.val):
-        calibrator = ProbabilityCalibrator(calibration, multi_label).fit(proba_val, Y[split.val])
+    if calibration and len(tune_rows):
+        calibrator = ProbabilityCalibrator(calibration, multi_label).fit(proba_val, Y[tune_rows])
         proba_val = calibrator.transform(proba_val)
     choices = calibrate_thresholds(
-        Y[split.val], proba_val, names, threshold_objective, threshold_targets, neutral_label
+        Y[tune_rows], proba_val, names, threshold_objective, threshold_targets, neutral_label
     )
     thresholds = threshold_values(choices)
     predictor = Predictor(model, calibrator, thresholds, neutral_label)
@@ -168,12 +229,13 @@ def train_model(
         neutral_label=neutral_label,
     )
     metrics = report.metrics()
-    if len(split.val):
+    if len(tune_rows):
+        # With tuning="cv" these are out-of-fold scores over train+validation ("oof_").
         val_report = evaluate(
-            Y[split.val], proba_val, names, multi_label, thresholds, neutral_label=neutral_label
+            Y[tune_rows], proba_val, names, multi_label, thresholds, neutral_label=neutral_label
         )
-        metrics.update(val_report.metrics(prefix="val_"))
-    if cv_folds:
+        metrics.update(val_report.metrics(prefix="oof_" if tuning == "cv" else "val_"))
+    if cv_folds and tuning != "cv":
         metrics.update(
             _cross_validate(trainer, params, names, multi_label, X, Y, split, cv_folds, seed)
         )
@@ -204,6 +266,7 @@ def train_model(
         "threshold_objective": threshold_objective,
         "threshold_targets": json.dumps(dict(threshold_targets or {})),
         "cv_folds": cv_folds or 0,
+        "tuning": tuning,
         "data_digest": digest,
         "n_examples": review.total,
         "n_annotated": review.annotated,
@@ -213,6 +276,64 @@ def train_model(
     if log:
         _log(result, register, promote, experiment, tags, log_plots)
     return result
+
+
+def _grid(grid: Mapping[str, Sequence[Any]]) -> list[dict[str, Any]]:
+    keys = list(grid)
+    for key in keys:
+        if isinstance(grid[key], (str, bytes)) or not len(grid[key]):
+            raise ValueError(f"param_grid[{key!r}] must be a non-empty list of values")
+    return [dict(zip(keys, combo, strict=True)) for combo in itertools.product(*grid.values())]
+
+
+def out_of_fold_proba(
+    trainer: str,
+    params: Mapping[str, Any],
+    names: list[str],
+    multi_label: bool,
+    texts: Sequence[str],
+    Y: np.ndarray,
+    folds: Sequence[tuple[np.ndarray, np.ndarray]],
+) -> np.ndarray:
+    """Each example scored by the fold model that did not see it (raw, uncalibrated)."""
+    oof = np.zeros(Y.shape, dtype=np.float64)
+    for tr, te in folds:
+        m = make_trainer(trainer, labels=names, multi_label=multi_label, **params)
+        m.fit([texts[i] for i in tr], targets_for_fit(Y[tr], multi_label))
+        oof[te] = m.predict_proba([texts[i] for i in te])
+    return oof
+
+
+def _tune_by_cv(
+    trainer: str,
+    params: dict[str, Any],
+    grid: Mapping[str, Sequence[Any]],
+    names: list[str],
+    multi_label: bool,
+    X: list[str],
+    Y: np.ndarray,
+    pool: np.ndarray,
+    k: int,
+    seed: int,
+    neutral_label: str | None,
+) -> tuple[dict[str, Any], np.ndarray, dict[str, Any]]:
+    """The grid candidate whose out-of-fold scores give the best mean max-F1, and its scores."""
+    texts = [X[i] for i in pool]
+    folds = kfold_splits(texts, Y[pool], n_splits=k, seed=seed)
+    best: tuple[float, dict[str, Any], np.ndarray] | None = None
+    scores = []
+    for candidate in _grid(grid):
+        oof = out_of_fold_proba(
+            trainer, {**params, **candidate}, names, multi_label, texts, Y[pool], folds
+        )
+        choices = calibrate_thresholds(Y[pool], oof, names, "f1", None, neutral_label)
+        score = float(np.mean([c.f1 for c in choices.values()])) if choices else 0.0
+        scores.append({"params": candidate, "mean_best_f1": round(score, 5)})
+        if best is None or score > best[0] + 1e-9:
+            best = (score, candidate, oof)
+    assert best is not None
+    search = {"method": "cv", "folds": k, "candidates": scores, "chosen": best[1]}
+    return best[1], best[2], search
 
 
 def _cross_validate(

@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from modlab.training.thresholds import ThresholdChoice
 
 TRAINER_CHOICES = ("linear", "transformer", "embedding", "auto")
+TUNING_CHOICES = ("auto", "cv", "split")
 CALIBRATION_CHOICES = ("none", "isotonic", "sigmoid")
 # Version tags written by this module (visible in the MLflow UI's model version page).
 TAG_THRESHOLDS = "modlab.thresholds"
@@ -260,6 +261,7 @@ def train_from_store(
     val_size: float = 0.15,
     test_size: float = 0.15,
     cv_folds: int | None = None,
+    tuning: str = "auto",
     experiment: str | None = None,
     log_plots: bool = True,
     log: bool = True,
@@ -274,12 +276,21 @@ def train_from_store(
       for every label, or per label ``{"SPAM": {"precision": 0.95}}`` / ``("recall", 0.9)``.
     * ``promote``: ``True`` (always), ``False`` (never) or ``"if_none"`` (when the model has
       no champion yet) — the champion is what the service serves.
+    * ``tuning``: ``"cv"`` chooses the trainer's parameters, the probability calibration and
+      the thresholds on 5-fold out-of-fold scores over train+validation and then fits on both
+      (see :func:`modlab.training.train_model`); ``"split"`` uses the validation split;
+      ``"auto"`` (default) is ``"cv"`` for ``linear`` (seconds per fit) and ``"split"`` for the
+      encoder trainers (minutes per fit).
 
     On success the store records the run id against the label schema (whose labels are then
     frozen) and the new version is tagged with its thresholds and trainer.
     """
     if trainer not in TRAINER_CHOICES:
         raise WorkflowError(f"trainer must be one of {TRAINER_CHOICES}, not {trainer!r}")
+    if tuning not in TUNING_CHOICES:
+        raise WorkflowError(f"tuning must be one of {TUNING_CHOICES}, not {tuning!r}")
+    if tuning == "auto":
+        tuning = "cv" if trainer == "linear" else "split"
     store = _store(store)
     ts = store.training_set(model, label_sources=label_sources)
     check_training_set(ts)
@@ -298,6 +309,7 @@ def train_from_store(
         threshold_objective=objective,
         threshold_targets=targets or None,
         cv_folds=cv_folds,
+        tuning=tuning,  # type: ignore[arg-type]
         log=log,
         register=log,
         promote=_promote_mode(promote),  # type: ignore[arg-type]
@@ -334,6 +346,9 @@ class SplitData:
     Y: np.ndarray
     example_ids: list[Any]
     missing: int = 0  # ids of the run no longer labelled in the store
+    # Out-of-fold model scores recorded by a run tuned by cross-validation (else None:
+    # score the texts with the version's model).
+    raw_proba: np.ndarray | None = None
 
 
 @dataclass
@@ -348,6 +363,18 @@ class VersionData:
     val: SplitData = field(repr=False)
     test: SplitData = field(repr=False)
     split: dict[str, Any] = field(repr=False, default_factory=dict)
+
+    def validation_proba(self) -> np.ndarray:
+        """Calibrated scores of the examples this version's thresholds are tuned on.
+
+        The run's out-of-fold scores when it was tuned by cross-validation (its model saw
+        those texts), else the model's scores of the validation split.
+        """
+        raw = self.val.raw_proba
+        if raw is None:
+            return self.predictor.predict_proba(self.val.texts)
+        cal = self.predictor.calibrator
+        return cal.transform(raw) if cal is not None else raw
 
 
 def _load_split(run_id: str) -> dict[str, Any]:
@@ -412,6 +439,15 @@ def version_data(
     by_id = {
         i: (t, own(lab)) for i, t, lab in zip(ts.example_ids, ts.texts, ts.labels, strict=True)
     }
+    oof = (split.get("extra") or {}).get("oof") or {}
+    if oof.get("ids"):
+        # Tuned by cross-validation: the model saw train+validation, so thresholds are
+        # re-chosen on the run's out-of-fold scores of those examples, not on fresh scores.
+        val = _split_rows(oof["ids"], by_id, names, multi)
+        proba = dict(zip(oof["ids"], oof["proba"], strict=True))
+        val.raw_proba = np.asarray([proba[i] for i in val.example_ids], dtype=np.float64)
+    else:
+        val = _split_rows(ids.get("val", []), by_id, names, multi)
     return VersionData(
         model=model,
         version=v,
@@ -420,7 +456,7 @@ def version_data(
         multi_label=multi,
         neutral_label=predictor.neutral_label,
         predictor=predictor,
-        val=_split_rows(ids.get("val", []), by_id, names, multi),
+        val=val,
         test=_split_rows(ids.get("test", []), by_id, names, multi),
         split=split,
     )
@@ -516,7 +552,9 @@ def calibrate(
             )
 
     predictor = copy.copy(data.predictor)
-    raw_val = predictor.model.predict_proba(data.val.texts)
+    raw_val = data.val.raw_proba
+    if raw_val is None:
+        raw_val = predictor.model.predict_proba(data.val.texts)
     mode = probability or "none"
     if mode == "keep":
         calibrator = predictor.calibrator
@@ -751,7 +789,11 @@ def threshold_explorer(
 
     data = version_data(model, version, store=store)
     part = data.val if split == "val" else data.test
-    proba = data.predictor.predict_proba(part.texts) if part.texts else None
+    proba = None
+    if split == "val":
+        proba = data.validation_proba() if part.texts else None
+    elif part.texts:
+        proba = data.predictor.predict_proba(part.texts)
     labels = [data.label_names[j] for j in non_neutral(data.label_names, data.neutral_label)]
     sliders = {
         label: w.FloatSlider(
@@ -820,9 +862,18 @@ def per_label_table(report: EvaluationReport) -> pd.DataFrame:
 
 def summary(result: TrainResult, seconds: float | None = None) -> str:
     """What ``modlab train`` prints: per-label scores on the test split and where it went."""
+    search = result.split.extra.get("tuning")
+    if search:
+        chosen = ", ".join(f"{k}={v}" for k, v in search["chosen"].items())
+        tuned = (
+            f"thresholds{' and ' + chosen if chosen else ''} chosen on {search['folds']}-fold "
+            "out-of-fold scores of train+validation"
+        )
+    else:
+        tuned = "thresholds chosen on validation"
     lines = [
         f"{result.model_name}: trainer {result.trainer}, split {result.split.sizes()}",
-        "Per label on the test split (thresholds chosen on validation):",
+        f"Per label on the test split ({tuned}):",
         per_label_table(result.evaluation).to_string(),
     ]
     for label in result.evaluation.per_label.index:
