@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
 
@@ -44,6 +45,17 @@ class Settings(BaseSettings):
     max_text_chars: int = 10_000
     # How often the service re-checks the MLflow registry for a newly promoted champion.
     model_poll_s: float = 10.0
+
+    # Service processes: BentoML workers ("cpu_count" or a number; each loads its own
+    # models), request-log/usage writes batched every this many ms (0: written inside each
+    # request), how long a resolved API key is trusted before the database is asked again
+    # (a key revoked from another process takes effect within it), BentoML's access log and
+    # Prometheus /metrics.
+    service_workers: str = "cpu_count"
+    request_log_flush_ms: float = 50.0
+    auth_cache_s: float = 2.0
+    service_access_log: bool = True
+    service_metrics: bool = True
 
     # Rate limiting: off by default for self-hosting; the hosted preset is 10 req / 10 s.
     rate_limit_requests: int = 0
@@ -128,6 +140,18 @@ class Settings(BaseSettings):
     def models_dir(self) -> Path:
         """Where the built-in analyzers are built (``modlab models build-builtin``)."""
         return self.data_dir / "models"
+
+    def service_worker_count(self) -> int:
+        """``service_workers`` as a number (``cpu_count``: the CPUs this process may use)."""
+        value = str(self.service_workers).strip().lower()
+        if value in ("", "cpu_count", "cpu", "auto"):
+            return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1)
+        try:
+            return max(1, int(value))
+        except ValueError:
+            raise ValueError(
+                f"MODLAB_SERVICE_WORKERS must be a number or 'cpu_count', not {value!r}"
+            ) from None
 
     def ensure_dirs(self) -> None:
         self.data_dir.mkdir(parents=True, exist_ok=True)

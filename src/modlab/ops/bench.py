@@ -6,7 +6,8 @@ temporary ``MODLAB_DATA_DIR``, creates a project with all 8 detectors + toxicity
 ``python -m modlab.ops.bench loadgen`` (asyncio + httpx, N connections, bounded by request
 count and time, 127.0.0.1 only). It prints one row per scenario: throughput, latency
 percentiles, errors and the service's CPU time per request (user+sys of its process tree,
-which stays meaningful on a machine shared with other work), plus the service's RSS.
+which stays meaningful on a machine shared with other work), plus the service's RSS. The
+service runs ``MODLAB_SERVICE_WORKERS`` worker processes (default: one per core).
 
 ``run_transformer_bench`` fine-tunes MiniLM briefly (``TransformerTrainer``) and measures
 in-process inference (texts/s) for batch sizes 1/8/32 with torch fp32 and, when
@@ -401,7 +402,12 @@ def run_service_bench(*, quick_build: bool = False, quick: bool = False, keep: b
         except Exception:
             print((tmp / "service.log").read_text()[-3000:], file=sys.stderr)
             raise
-        print(f"service ready after {time.perf_counter() - t0:.1f} s ({url})")
+
+        workers = get_settings().service_worker_count()
+        print(
+            f"service ready after {time.perf_counter() - t0:.1f} s ({url}), {workers} worker "
+            f"process(es) (MODLAB_SERVICE_WORKERS); load average {os.getloadavg()[0]:.1f}"
+        )
         rss_idle = tree_rss_mb(proc.pid)
         warm_up(url, key, n=5 if quick else 20)
         rss_warm = tree_rss_mb(proc.pid)

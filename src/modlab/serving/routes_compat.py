@@ -7,6 +7,7 @@ import time
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from modlab.analyzers.base import flags
@@ -34,7 +35,7 @@ def _analyzer_or_503(name: str):
         raise ApiError(503, str(exc)) from None
 
 
-def build_compat_router(runtime: Runtime, caller) -> APIRouter:
+def build_compat_router(runtime: Runtime, caller, caller_inline=None) -> APIRouter:
     router = APIRouter()
     settings = runtime.settings
 
@@ -44,13 +45,20 @@ def build_compat_router(runtime: Runtime, caller) -> APIRouter:
             raise ApiError(403, "this route needs a project key, not the admin key")
         return who.project
 
+    async def project_key_inline(request: Request):
+        """``project_key_caller`` on the event loop (no thread hop; see app.caller_inline)."""
+        who = await caller_inline(request) if caller_inline else caller(request)
+        if who.project is None:
+            raise ApiError(403, "this route needs a project key, not the admin key")
+        return who.project
+
     # Not an ``Annotated`` alias: with ``from __future__ import annotations`` FastAPI
     # resolves annotations against module globals, so a local alias would silently turn
     # ``project`` into a required body field (400 "project: field required").
-    @router.post("/v1/moderations")
+    @router.post("/v1/moderations", response_model=dict)
     def openai_moderations(
-        body: OpenAIModerationRequest, project: ProjectView = Depends(project_key_caller)
-    ) -> dict:
+        body: OpenAIModerationRequest, project: ProjectView = Depends(project_key_inline)
+    ) -> JSONResponse:
         texts = [body.input] if isinstance(body.input, str) else list(body.input)
         if not texts:
             raise ApiError(400, "input: must be a string or a non-empty list of strings")
@@ -77,12 +85,14 @@ def build_compat_router(runtime: Runtime, caller) -> APIRouter:
                     "category_scores": scores,
                 }
             )
-        runtime.requests.count_usage_many(project.id, texts)  # one transaction per batch
-        return {
-            "id": "modr-" + secrets.token_hex(12),
-            "model": f"modlab-moderation-{analyzer.version}",
-            "results": results,
-        }
+        runtime.requests.count_usage_many(project.id, texts)  # one write per batch
+        return JSONResponse(  # ready JSON: no response validation/jsonable_encoder walk
+            {
+                "id": "modr-" + secrets.token_hex(12),
+                "model": f"modlab-moderation-{analyzer.version}",
+                "results": results,
+            }
+        )
 
     def sightengine_project(request: Request, api_user: str | None, api_secret: str | None):
         if api_secret:
