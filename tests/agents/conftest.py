@@ -7,37 +7,16 @@ answers with a scripted label, which is what the agent evaluation path is tested
 from __future__ import annotations
 
 import json
-import secrets
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
-from fastapi.testclient import TestClient
 
-from modlab.projects import ProjectView
-from modlab.serving.app import create_app
-from modlab.serving.runtime import Runtime
 from modlab.settings import Settings, get_settings
 
-ADMIN_KEY = "admin-secret-key-for-agent-tests"
 LLM_KEY = "llm-test-key"
-
-
-@dataclass
-class ApiProject:
-    project: ProjectView
-    key: str
-
-    @property
-    def id(self) -> str:
-        return self.project.id
-
-    @property
-    def headers(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.key}"}
 
 
 def completion(content: str) -> dict[str, Any]:
@@ -120,24 +99,5 @@ def fake_llm(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeLLM]:
 
 
 @pytest.fixture
-def settings(tmp_path) -> Settings:
-    return Settings(data_dir=tmp_path / "var", admin_key=ADMIN_KEY, webhook_worker=False)
-
-
-@pytest.fixture
-def runtime(settings) -> Runtime:
-    return Runtime.create(settings)
-
-
-@pytest.fixture
-def client(runtime) -> TestClient:
-    return TestClient(create_app(runtime), raise_server_exceptions=False)
-
-
-@pytest.fixture
-def make_project(runtime):
-    def make(name: str | None = None, filter: dict | None = None) -> ApiProject:
-        project, key = runtime.projects.create(name or f"p-{secrets.token_hex(4)}", filter)
-        return ApiProject(project, key)
-
-    return make
+def settings(settings) -> Settings:
+    return settings.model_copy(update={"webhook_worker": False})

@@ -76,7 +76,7 @@ def test_projects_cannot_see_or_use_each_others_agents(client, make_project, run
         r = client.request(method, path, headers=b.headers, json=body)
         assert r.status_code == 404, (method, path, r.text)
     assert client.get("/api/v1/agents", headers=b.headers).json()["agents"] == []
-    admin = {"Authorization": "Bearer admin-secret-key-for-agent-tests"}
+    admin = {"Authorization": "Bearer admin-secret-key-for-tests"}
     assert client.get("/api/v1/agents", headers=admin).status_code == 403
 
     # The analyzer resolver, scoped to a project, refuses other projects' agents.

@@ -2,23 +2,14 @@
 
 from __future__ import annotations
 
-import os
-import secrets
 import threading
 import time
-import uuid
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from fastapi.testclient import TestClient
 
-from modlab.projects import ProjectView
-from modlab.serving.app import create_app
-from modlab.serving.runtime import Runtime
 from modlab.settings import Settings
-
-ADMIN_KEY = "admin-secret-key-for-tests"
 
 
 @dataclass
@@ -120,104 +111,25 @@ def receiver():
         r.close()
 
 
-@dataclass
-class ApiProject:
-    project: ProjectView
-    key: str
-
-    @property
-    def id(self) -> str:
-        return self.project.id
-
-    @property
-    def headers(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.key}"}
-
-
 @pytest.fixture
-def database_url(tmp_path):
-    """SQLite per test; a throw-away PostgreSQL database when ``MODLAB_TEST_PG_URL`` is set."""
-    server = os.environ.get("MODLAB_TEST_PG_URL")
-    if not server:
-        yield None
-        return
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-
-    name = f"modlab_test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(server).set(database=name).render_as_string(hide_password=False)
-    yield url
-    from modlab.storage import db as db_mod
-
-    cached = db_mod._databases.pop(url, None)
-    if cached is not None:
-        cached.engine.dispose()
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
-
-
-@pytest.fixture
-def settings(tmp_path, database_url) -> Settings:
+def settings(settings, database_url) -> Settings:
     # Fast backoff (0.2 s, 0.4 s, 0.8 s, 1.6 s); the real 5 s timeout unless a test lowers it.
-    return Settings(
-        data_dir=tmp_path / "var",
-        database_url=database_url,
-        admin_key=ADMIN_KEY,
-        webhook_worker=False,
-        webhook_backoff_base_s=0.2,
-        webhook_poll_s=0.1,
+    return settings.model_copy(
+        update={
+            "database_url": database_url,
+            "webhook_worker": False,
+            "webhook_backoff_base_s": 0.2,
+            "webhook_poll_s": 0.1,
+        }
     )
 
 
 @pytest.fixture
-def runtime(settings):
-    rt = Runtime.create(settings)
-    yield rt
-    if rt.webhook_worker is not None:
-        rt.webhook_worker.stop()
-
-
-@pytest.fixture
-def client(runtime) -> TestClient:
-    return TestClient(create_app(runtime), raise_server_exceptions=False)
-
-
-@pytest.fixture
-def make_project(runtime):
-    def make(name: str | None = None, filter: dict | None = None) -> ApiProject:
-        project, key = runtime.projects.create(name or f"p-{secrets.token_hex(4)}", filter)
-        return ApiProject(project, key)
-
-    return make
-
-
-@pytest.fixture
-def proj(make_project) -> ApiProject:
-    return make_project()
-
-
-@pytest.fixture
 def add_webhook(client):
-    def add(who: ApiProject, url: str, events: list[str] | None = None) -> dict:
+    def add(who, url: str, events: list[str] | None = None) -> dict:
         body = {"url": url} if events is None else {"url": url, "events": events}
         r = client.post("/api/v1/webhooks", headers=who.headers, json=body)
         assert r.status_code == 201, r.text
         return r.json()
 
     return add
-
-
-@pytest.fixture
-def moderate(client):
-    def send(who: ApiProject, value: str, **fields) -> str:
-        r = client.post(
-            "/api/v1/moderation/text", headers=who.headers, json={"value": value, **fields}
-        )
-        assert r.status_code == 200, r.text
-        return r.json()["request"]["id"]
-
-    return send
