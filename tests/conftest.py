@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import tempfile
+import threading
 import uuid
 from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -138,3 +142,88 @@ def moderate(client):
         return r.json()["request"]["id"]
 
     return send
+
+
+# -- a local OpenAI-compatible chat-completions server (no real LLM runs in CI) -----------------
+
+
+class FakeLLM:
+    """Speaks the chat-completions protocol on 127.0.0.1; records requests, answers ``reply``.
+
+    ``reply(body)`` builds the response (default: ``{"label": self.label}`` as JSON content);
+    requests without ``Bearer <key>`` get 401; ``refuse_response_format`` answers 400 to
+    structured-output requests (servers that do not support them).
+    """
+
+    def __init__(self, key: str = "test-key") -> None:
+        self.requests: list[dict[str, Any]] = []
+        self.headers: list[dict[str, str]] = []
+        self.key = key
+        self.label = "NEUTRAL"
+        self.reply = lambda body: self.completion(json.dumps({"label": self.label}))
+        self.refuse_response_format = False
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: Any) -> None:
+                pass
+
+            def do_POST(self) -> None:  # noqa: N802 - http.server API
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                fake.requests.append(body)
+                fake.headers.append(dict(self.headers))
+                if self.path != "/v1/chat/completions":
+                    return self._send(404, {"error": {"message": "not found"}})
+                if self.headers.get("Authorization") != f"Bearer {fake.key}":
+                    return self._send(401, {"error": {"message": "bad key"}})
+                if fake.refuse_response_format and "response_format" in body:
+                    return self._send(400, {"error": {"message": "response_format unsupported"}})
+                self._send(200, fake.reply(body))
+
+            def _send(self, code: int, payload: dict[str, Any]) -> None:
+                data = json.dumps(payload).encode()
+                self.send_response(code)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    @staticmethod
+    def completion(content: str, tokens: list[tuple[str, float]] | None = None) -> dict[str, Any]:
+        """A chat-completion response; ``tokens``: (token, logprob) pairs for ``logprobs``."""
+        choice: dict[str, Any] = {
+            "index": 0,
+            "message": {"role": "assistant", "content": content},
+            "finish_reason": "stop",
+        }
+        if tokens is not None:
+            choice["logprobs"] = {
+                "content": [
+                    {"token": t, "logprob": lp, "bytes": list(t.encode()), "top_logprobs": []}
+                    for t, lp in tokens
+                ]
+            }
+        return {
+            "id": "chatcmpl-test",
+            "object": "chat.completion",
+            "created": 0,
+            "model": "test-model",
+            "choices": [choice],
+            "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
+        }
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def llm_server():
+    server = FakeLLM()
+    yield server
+    server.close()

@@ -6,9 +6,6 @@ from __future__ import annotations
 import json
 import math
 import sys
-import threading
-from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import numpy as np
@@ -286,89 +283,21 @@ def test_agreement_multi_label() -> None:
 # -- OpenAI-compatible backend against a local protocol server --------------------------------
 
 
-def _completion(content: str, tokens: list[tuple[str, float]] | None) -> dict[str, Any]:
-    choice: dict[str, Any] = {
-        "index": 0,
-        "message": {"role": "assistant", "content": content},
-        "finish_reason": "stop",
-    }
-    if tokens is not None:
-        choice["logprobs"] = {
-            "content": [
-                {"token": t, "logprob": lp, "bytes": list(t.encode()), "top_logprobs": []}
-                for t, lp in tokens
-            ]
-        }
-    return {
-        "id": "chatcmpl-test",
-        "object": "chat.completion",
-        "created": 0,
-        "model": "test-model",
-        "choices": [choice],
-        "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
-    }
-
-
-class FakeLLM:
-    """A tiny OpenAI-compatible server: records requests, answers with a scripted reply."""
-
-    def __init__(self) -> None:
-        self.requests: list[dict[str, Any]] = []
-        self.headers: list[dict[str, str]] = []
-        self.reply = lambda body: _completion("spam", [("sp", -0.1), ("am", -0.05)])
-        self.refuse_response_format = False
-        self.key = "test-key"
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args: Any) -> None:
-                pass
-
-            def do_POST(self) -> None:  # noqa: N802 - http.server API
-                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                fake.requests.append(body)
-                fake.headers.append(dict(self.headers))
-                if self.path != "/v1/chat/completions":
-                    return self._send(404, {"error": {"message": "not found"}})
-                if self.headers.get("Authorization") != f"Bearer {fake.key}":
-                    return self._send(401, {"error": {"message": "bad key"}})
-                if fake.refuse_response_format and "response_format" in body:
-                    return self._send(400, {"error": {"message": "response_format unsupported"}})
-                self._send(200, fake.reply(body))
-
-            def _send(self, code: int, payload: dict[str, Any]) -> None:
-                data = json.dumps(payload).encode()
-                self.send_response(code)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
 @pytest.fixture
-def fake_llm() -> Iterator[FakeLLM]:
-    server = FakeLLM()
-    yield server
-    server.close()
+def fake_llm(llm_server):
+    """The root conftest's protocol server, answering "spam" with logprobs by default."""
+    llm_server.reply = lambda body: llm_server.completion("spam", [("sp", -0.1), ("am", -0.05)])
+    return llm_server
 
 
-def _json_reply(label: str, lp: float = -0.2) -> Any:
+def _json_reply(fake_llm, label: str, lp: float = -0.2) -> Any:
     content = json.dumps({"label": label})
     prefix, rest = content.split(label, 1)
-    return lambda body: _completion(content, [(prefix, 0.0), (label, lp), (rest, 0.0)])
+    return lambda body: fake_llm.completion(content, [(prefix, 0.0), (label, lp), (rest, 0.0)])
 
 
-def test_openai_structured_output_with_logprobs(fake_llm: FakeLLM) -> None:
-    fake_llm.reply = _json_reply("spam", -0.2)
+def test_openai_structured_output_with_logprobs(fake_llm) -> None:
+    fake_llm.reply = _json_reply(fake_llm, "spam", -0.2)
     backend = get_backend("openai", base_url=fake_llm.url, api_key="test-key", model="m1")
     out = backend.label(["WIN a prize, call now"], SPAM, progress=False)[0]
     assert out.label == "spam" and out.labels == ["spam"]
@@ -386,9 +315,9 @@ def test_openai_structured_output_with_logprobs(fake_llm: FakeLLM) -> None:
     backend.close()
 
 
-def test_openai_falls_back_to_text_and_rejects_labels_outside_the_set(fake_llm: FakeLLM) -> None:
+def test_openai_falls_back_to_text_and_rejects_labels_outside_the_set(fake_llm) -> None:
     fake_llm.refuse_response_format = True
-    fake_llm.reply = lambda body: _completion("ham\nIt is a personal note.", None)
+    fake_llm.reply = lambda body: fake_llm.completion("ham\nIt is a personal note.", None)
     backend = get_backend(
         "openai", base_url=fake_llm.url + "/v1", api_key="test-key", rationale=True
     )
@@ -399,7 +328,7 @@ def test_openai_falls_back_to_text_and_rejects_labels_outside_the_set(fake_llm: 
     assert kinds == ["json_schema", "json_object", None]
 
     fake_llm.requests.clear()
-    fake_llm.reply = lambda body: _completion("PHISHING", [("PH", -0.1), ("ISHING", -0.1)])
+    fake_llm.reply = lambda body: fake_llm.completion("PHISHING", [("PH", -0.1), ("ISHING", -0.1)])
     out = backend.label(["click this link"], SPAM, progress=False)[0]
     assert out.label is None and out.labels == [] and out.score == 0.0
     assert "rejected" in out.rationale and "PHISHING" in out.rationale
@@ -408,9 +337,9 @@ def test_openai_falls_back_to_text_and_rejects_labels_outside_the_set(fake_llm: 
     assert agreement([out], ["spam"])["coverage"] == 0.0
 
 
-def test_openai_multi_label_drops_unknown_labels(fake_llm: FakeLLM) -> None:
+def test_openai_multi_label_drops_unknown_labels(fake_llm) -> None:
     content = json.dumps({"labels": ["SPORTS", "FOOD", "POLITICS"]})
-    fake_llm.reply = lambda body: _completion(content, None)
+    fake_llm.reply = lambda body: fake_llm.completion(content, None)
     backend = get_backend("openai", base_url=fake_llm.url, api_key="test-key")
     out = backend.label(["pizza after the match"], TOPICS, progress=False)[0]
     assert out.labels == ["SPORTS", "FOOD"] and out.label == "SPORTS"
@@ -418,13 +347,13 @@ def test_openai_multi_label_drops_unknown_labels(fake_llm: FakeLLM) -> None:
     schema = fake_llm.requests[0]["response_format"]["json_schema"]["schema"]
     assert schema["properties"]["labels"]["items"]["enum"] == ["SPORTS", "FOOD", "WEATHER"]
 
-    fake_llm.reply = lambda body: _completion(json.dumps({"labels": []}), None)
+    fake_llm.reply = lambda body: fake_llm.completion(json.dumps({"labels": []}), None)
     none = backend.label(["tax return"], TOPICS, progress=False)[0]
     assert none.labels == [] and none.label == "NONE" and none.score == 1.0
 
 
 def test_openai_uses_settings_and_reports_bad_key(
-    fake_llm: FakeLLM, monkeypatch: pytest.MonkeyPatch
+    fake_llm, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from modlab.annotation.backends.openai_compat import LLMEndpointError
     from modlab.settings import get_settings
@@ -433,7 +362,7 @@ def test_openai_uses_settings_and_reports_bad_key(
     monkeypatch.setenv("MODLAB_LLM_API_KEY", "test-key")
     monkeypatch.setenv("MODLAB_LLM_MODEL", "from-settings")
     get_settings.cache_clear()
-    fake_llm.reply = _json_reply("ham")
+    fake_llm.reply = _json_reply(fake_llm, "ham")
     backend = get_backend("openai-compatible")
     assert backend.label(["hi mum"], SPAM, progress=False)[0].label == "ham"
     assert fake_llm.requests[-1]["model"] == "from-settings"
