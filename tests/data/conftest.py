@@ -4,8 +4,6 @@
 throw-away PostgreSQL database per test (created and dropped through that server).
 """
 
-import os
-import uuid
 from pathlib import Path
 
 import pytest
@@ -16,28 +14,9 @@ FILES = Path(__file__).parent / "files"
 
 
 @pytest.fixture
-def db_url(tmp_path):
-    server = os.environ.get("MODLAB_TEST_PG_URL")
-    if not server:
-        yield f"sqlite:///{tmp_path / 'modlab.db'}"
-        return
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-
-    name = f"modlab_test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(server).set(database=name).render_as_string(hide_password=False)
-    yield url
-    from modlab.storage import db as db_mod
-
-    cached = db_mod._databases.pop(url, None)
-    if cached is not None:
-        cached.engine.dispose()
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+def db_url(tmp_path, database_url):
+    """The root conftest's throw-away PostgreSQL database, else a SQLite file per test."""
+    return database_url or f"sqlite:///{tmp_path / 'modlab.db'}"
 
 
 @pytest.fixture
