@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-BUILT = ("toxicity", "openai", "sightengine")
+BUILT = ("toxicity", "openai", "sightengine", "propriety", "nsfw", "sentiment")
 
 
 def _forget_all() -> None:
@@ -39,7 +39,7 @@ def builtin_data_dir(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="package")
 def quick_models(builtin_data_dir) -> dict[str, Path]:
-    """toxicity, openai and sightengine built with ``quick=True``.
+    """Every built-in analyzer but quality built with ``quick=True``.
 
     Only toxicity is logged and registered in MLflow (logging costs far more than the quick
     fit itself); the others take the same path with ``log=False``.

@@ -39,18 +39,36 @@ def test_quick_builds_are_installed_and_registered(quick_models):
         assert set(predictor.thresholds) == set(BUILTIN_LABELS[name]) - {"NEUTRAL"}
     rows = {r["name"]: r for r in builtin_status()}
     assert rows["toxicity"]["built"] and not rows["quality"]["built"]
-    assert not rows["sentiment"]["buildable"]
+    assert all(row["buildable"] for row in rows.values())
 
 
-def test_no_data_labels_score_zero_and_never_flag(quick_models):
+def test_llm_labelled_categories_are_trained_not_constant(quick_models):
+    """sexual / self-harm / violence had no data before the LLM-labelled pool: now scored."""
     from modlab.training import Predictor
 
     predictor = Predictor.load(quick_models["openai"])
-    scores = predictor.label_scores(TEXTS)
-    for row in scores:
-        for label in ("sexual", "self-harm", "violence/graphic"):
-            assert row[label] == 0.0
-    assert not predictor.flags(TEXTS)[:, predictor.labels_.index("violence")].any()
+    texts = TEXTS + ["I will find you and beat you until you bleed", "I want to kill myself"]
+    scores = predictor.label_scores(texts)
+    for label in ("sexual", "self-harm", "violence", "violence/graphic"):
+        values = {round(row[label], 6) for row in scores}
+        assert len(values) > 1, (label, values)  # a model, not a constant
+    assert set(predictor.thresholds) == set(OPENAI_CATEGORIES)
+
+
+@pytest.mark.parametrize("name", sorted(BUILTIN_LABELS))
+def test_every_analyzer_answers_its_route_with_the_documented_labels(
+    served, builtin_data_dir, name
+):
+    from modlab.builtin.build import build_builtin
+
+    client, headers, *_ = served
+    if name == "quality":  # not in the shared quick builds
+        build_builtin("quality", quick=True, log=False)
+    resp = client.post(f"/api/v1/analyze/{name}", json={"value": TEXTS[0]}, headers=headers)
+    assert resp.status_code == 200, resp.text
+    body = resp.json()
+    assert set(body["label_scores"]) == set(BUILTIN_LABELS[name])
+    assert all(0.0 <= v <= 1.0 for v in body["label_scores"].values())
 
 
 def test_analyze_toxicity_returns_documented_labels(served):
@@ -218,12 +236,12 @@ def test_cli_lists_and_refuses_bad_arguments(quick_models):
     runner = CliRunner()
     out = runner.invoke(builtin_app, ["list-builtin"])
     assert out.exit_code == 0, out.output
-    assert "toxicity" in out.output and "built" in out.output and "LLM" in out.output
+    assert "toxicity" in out.output and "built" in out.output
     rows = json.loads(runner.invoke(builtin_app, ["list-builtin", "--json"]).output)
     assert {r["name"] for r in rows} == set(BUILTIN_LABELS)
     assert runner.invoke(builtin_app, ["build-builtin"]).exit_code == 2
-    bad = runner.invoke(builtin_app, ["build-builtin", "sentiment", "--quick", "--no-log"])
-    assert bad.exit_code == 1
+    bad = runner.invoke(builtin_app, ["build-builtin", "nope", "--quick", "--no-log"])
+    assert bad.exit_code != 0 and "nope" in bad.output
 
 
 def test_cli_quick_build(builtin_data_dir, quick_models):

@@ -34,6 +34,9 @@ DEFAULT_TRAINERS: dict[str, str] = {
     "quality": "linear",
     "openai": "linear",
     "sightengine": "linear",
+    "propriety": "linear",
+    "nsfw": "linear",
+    "sentiment": "linear",
 }
 TRAINER_PARAMS: dict[str, dict[str, Any]] = {
     "linear": {"C": 4.0, "max_features": 200_000, "char_ngrams": (2, 5)},

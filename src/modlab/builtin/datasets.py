@@ -11,7 +11,10 @@ Every source row is first mapped to *concepts* shared by all analyzers:
 * ``offensive``: offensive / insulting / abusive (every hate row too; Davidson class 1,
   TweetEval offensive = 1);
 * ``profane``: contains a swear word according to modlab's profanity lexicon (NORMAL mode),
-  never set on the hand-written hard negatives.
+  never set on the hand-written hard negatives;
+* the LLM-labelled concepts (``LLM_CONCEPTS``: sexual, flirtation, threat, violence,
+  self-harm, drugs/weapons, sensitive topics and subtypes, plus ``hate_threat``) from hand-written
+  seeds and LLM auto-labels of unlabelled text (see "LLM-labelled concepts" below).
 
 and each analyzer's labels are a mapping of those concepts (:data:`CONCEPT_MAP`).
 
@@ -54,11 +57,37 @@ CONCEPT_MAP: dict[str, dict[str, tuple[str, ...]]] = {
     "openai": {
         "hate": ("hate",),
         "harassment": ("offensive",),
+        # LLM-labelled concepts (see "LLM-labelled concepts" below)
+        "sexual": ("sexual",),
+        "sexual/minors": ("sexual_minors",),
+        "harassment/threatening": ("threat",),
+        "hate/threatening": ("hate_threat",),
+        "self-harm": ("self_harm",),
+        "self-harm/intent": ("self_harm_intent",),
+        "self-harm/instructions": ("self_harm_instructions",),
+        "violence": ("violence", "threat"),
+        "violence/graphic": ("violence_graphic",),
     },
     "sightengine": {
         "discriminatory": ("hate",),
         "insulting": ("offensive",),
         "toxic": ("offensive", "profane"),
+        "sexual": ("sexual",),
+        "violent": ("violence", "threat"),
+    },
+    "propriety": {
+        "FLIRTATION": ("flirtation",),
+        "SEXUALLY_EXPLICIT": ("sexual",),
+    },
+    "nsfw": {
+        "UNSAFE": (
+            "sexual",
+            "threat",
+            "violence",
+            "self_harm",
+            "drugs_weapons",
+        ),
+        "SENSITIVE": ("sensitive",),
     },
 }
 # Labels of the multi-label analyzers with no labelled data yet (scored 0, never flag).
@@ -452,23 +481,27 @@ class Recipe:
         return counts
 
 
-BUILDABLE = ("toxicity", "quality", "openai", "sightengine")
+BUILDABLE = ("toxicity", "quality", "openai", "sightengine", "propriety", "nsfw", "sentiment")
 
 
 def recipe(name: str, *, quick: bool = False, seed: int = 0) -> Recipe:
     """The training data of one built-in analyzer (``quick``: a small stratified subset)."""
     if name not in BUILDABLE:
-        raise ValueError(
-            f"no recipe for {name!r} (buildable: {', '.join(BUILDABLE)}; propriety, nsfw and "
-            "sentiment need LLM-labelled data)"
-        )
+        raise ValueError(f"no recipe for {name!r} (buildable: {', '.join(BUILDABLE)})")
     labels_all = BUILTIN_LABELS[name]
     if name == "quality":
         examples = quality_examples(seed)
         labels: list = [e.label for e in examples]
         multi, neutral = False, "NEUTRAL"
+    elif name in ("propriety", "nsfw", "sentiment"):
+        examples, labels = llm_recipe_examples(name, seed)
+        multi = name != "sentiment"
+        neutral = "NEUTRAL"
     else:
-        examples = list(moderation_examples())
+        if name in ("openai", "sightengine"):
+            examples = list(extended_moderation_examples())
+        else:
+            examples = list(moderation_examples())
         labels = [concept_labels(name, e) for e in examples]
         multi = True
         neutral = "NEUTRAL" if "NEUTRAL" in labels_all else None
@@ -499,3 +532,381 @@ def _quick_subset(labels: list, n: int, seed: int) -> list[int]:
     for rows in by_key.values():
         out += rng.sample(rows, min(per, len(rows)))
     return sorted(out)
+
+
+# -- LLM-labelled concepts: propriety, nsfw, sentiment, openai / sightengine extensions ---------
+#
+# No public labelled data exists here for sexual / flirting / violence / threat / self-harm /
+# drugs / sensitive-topic content or for sentiment, so these follow the product's own
+# auto-labelling workflow (see data/builtin/README.md):
+#
+# * hand-written label descriptions (data/builtin/llm_schemas.json);
+# * hand-written, hand-labelled seeds and hard negatives (data/builtin/llm_seeds.txt): the
+#   reviewed core; a fixed share (seed_heldout) is never trained on and measures the builds;
+# * an unlabelled pool of real text (tweets, SMS, lingua sentences; keyword-enriched for rare
+#   concepts) scored by the local LLM (scripts/llm_label_builtin.py →
+#   data/builtin/llm_labels.jsonl: each label's first-answer-token probability);
+# * concepts from those probabilities by per-concept thresholds (LLM_THRESHOLDS), chosen on
+#   the seeds' own LLM scores (the agreement figures in data/builtin/README.md).
+
+LLM_CONCEPTS = (
+    "sexual",
+    "sexual_minors",
+    "flirtation",
+    "threat",
+    "violence",
+    "violence_graphic",
+    "self_harm",
+    "self_harm_intent",
+    "self_harm_instructions",
+    "drugs_weapons",
+    "sensitive",
+)
+SENTIMENTS = ("positive", "negative", "neutral")
+LLM_LABELS_FILE = "llm_labels.jsonl"
+LLM_SEEDS_FILE = "llm_seeds.txt"
+SEED_HELDOUT_PERCENT = 25
+# Implied concepts (a subtype implies its parent).
+_IMPLIES = {
+    "sexual_minors": ("sexual",),
+    "violence_graphic": ("violence",),
+    "self_harm_intent": ("self_harm",),
+    "self_harm_instructions": ("self_harm",),
+}
+# Content label of the LLM schema -> (concept, low, high, keyword group). The small LLM puts
+# most probability on "none", so a concept holds when its label's first-token probability is
+# >= high, or >= low and the text matches the concept's keyword group (CONCEPT_KEYWORDS): a
+# documented correction rule, chosen on the seeds' own LLM scores (scripts/llm_label_builtin.py
+# --report prints the F1 of each rule on the seeds).
+LLM_THRESHOLDS: dict[str, tuple[str, float, float, str]] = {
+    # seeds' F1 of this rule (LLM alone at its best plain threshold): see data/builtin/README.md
+    "sexual": ("sexual", 0.01, 0.03, "sexual"),  # 0.72 (0.68)
+    "flirting": ("flirtation", 0.10, 0.30, "flirt"),  # 0.77 (0.71)
+    "threat": ("threat", 0.15, 0.15, "threat"),  # 0.69 (0.69)
+    "violence": ("violence", 0.15, 0.20, "violence"),  # 0.76 (0.75)
+    "suicide": ("self_harm", 0.01, 0.30, "self_harm"),  # 0.43 (0.33)
+    "drugs": ("drugs_weapons", 0.005, 0.70, "drugs"),  # 0.49 (0.47)
+    "politics": ("sensitive", 0.003, 0.005, "sensitive"),  # 0.52 (0.52)
+}
+# Subtype schemas: (schema, answer, concept, minimum probability); only when the parent holds.
+LLM_SUBTYPE_THRESHOLDS: tuple[tuple[str, str, str, float], ...] = (
+    # The small LLM leans to the first answer of these schemas (median p(graphic) 0.9 on the
+    # pool's violent texts): high thresholds keep only its surest answers; these labels come
+    # mostly from the hand-written seeds.
+    ("sexual_minors", "minor", "sexual_minors", 0.5),
+    ("violence_detail", "graphic", "violence_graphic", 0.95),
+    ("self_harm_type", "intent", "self_harm_intent", 0.8),
+    ("self_harm_type", "instructions", "self_harm_instructions", 0.5),
+)
+# Sentiment: the LLM's most probable answer, kept only when at least this probable.
+LLM_SENTIMENT_MIN_P = 0.5
+
+# Keyword groups (word-start match) used to enrich the LLM pool with candidates of rare
+# concepts, and to leave unreviewed look-alikes out of the negatives (see _unreviewed_risky).
+CONCEPT_KEYWORDS: dict[str, str] = {
+    "sexual": r"sex|sexy|nude|naked|horny|porn|boob|tits|dick|cock|pussy|cum|suck|fuck me|"
+    r"orgasm|blowjob|thong|lingerie|nipple|erect|bang her|bang him|ride me|hooker|stripper",
+    "flirt": r"cute|gorgeous|beautiful|handsome|sexy|babe|baby girl|date me|your number|crush|"
+    r"kiss|single\b|marry me|hottie|wink|miss you|love you|ur hot|you're hot|youre hot",
+    "threat": r"i'?ll kill|gonna kill|going to kill|i will kill|kill you|shoot you|stab|"
+    r"beat (your|ur|you)|punch|slap|choke|hang (them|him|her)|should die|deserve to die|"
+    r"murder|break your|i'?ll hurt",
+    "violence": r"kill|shot|shoot|gun|blood|bleed|stab|murder|dead|beat|fight|punch|bomb|"
+    r"knife|war\b|attack|torture|massacre|behead|corpse",
+    "self_harm": r"suicid|kill myself|kms|want to die|wanna die|cut myself|cutting|self harm|"
+    r"self-harm|end it all|overdose|anorex|bulimi|starv|hang myself|slit|no reason to live",
+    "drugs": r"weed|blunt|cocaine|coke\b|molly|xan|pills|high af|stoned|420|crack|meth|heroin|"
+    r"drunk|wasted|shots\b|glock|rifle|ammo|ak47|pistol",
+    "sensitive": r"trump|obama|hillary|election|vote|congress|senate|president|god\b|jesus|"
+    r"church|pray|muslim|islam|christian|religion|abortion|immigra|refugee|terror|isis|"
+    r"police|war\b|funeral|cancer",
+}
+
+
+@lru_cache(maxsize=16)
+def keyword_rx(*groups: str) -> re.Pattern[str]:
+    pattern = "|".join(CONCEPT_KEYWORDS[g] for g in groups)
+    return re.compile(r"(?<![a-z])(?:" + pattern + r")", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Seed:
+    """One hand-written, hand-labelled seed (data/builtin/llm_seeds.txt)."""
+
+    text: str
+    concepts: frozenset[str]  # LLM_CONCEPTS that hold, plus "hate" / "offensive"
+    sentiment: str | None  # positive / negative / neutral, None: not a sentiment example
+
+
+def _close_concepts(names: Iterable[str]) -> frozenset[str]:
+    out = set(names)
+    for name in list(out):
+        out.update(_IMPLIES.get(name, ()))
+    return frozenset(out)
+
+
+@lru_cache(maxsize=1)
+def read_seeds() -> tuple[Seed, ...]:
+    known = set(LLM_CONCEPTS) | {"hate", "offensive", "none"}
+    out: list[Seed] = []
+    concepts: frozenset[str] | None = None
+    sentiment: str | None = None
+    for n, line in enumerate(_lines(REPO_DATA_DIR / LLM_SEEDS_FILE), 1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        if line.startswith("@"):
+            head, _, senti = line[1:].partition("|")
+            names = head.split()
+            if not names or set(names) - known:
+                raise ValueError(f"{LLM_SEEDS_FILE}:{n}: unknown concepts {names}")
+            concepts = _close_concepts(c for c in names if c != "none")
+            senti = senti.strip() or "-"
+            if senti != "-" and senti not in SENTIMENTS:
+                raise ValueError(f"{LLM_SEEDS_FILE}:{n}: unknown sentiment {senti!r}")
+            sentiment = None if senti == "-" else senti
+            continue
+        if concepts is None:
+            raise ValueError(f"{LLM_SEEDS_FILE}:{n}: text before the first '@' header")
+        out.append(Seed(line, concepts, sentiment))
+    return tuple(out)
+
+
+def seed_heldout(text: str, percent: int = SEED_HELDOUT_PERCENT) -> bool:
+    """The fixed share of the seeds kept for evaluation (salted hash: independent of heldout)."""
+    digest = hashlib.sha1(("seed:" + normalise_text(text)).encode("utf-8")).digest()
+    return int.from_bytes(digest[:4], "big") % 100 < percent
+
+
+def llm_concepts(llm: dict, text: str = "") -> dict[str, bool]:
+    """LLM first-token probabilities (one llm_labels.jsonl row's ``llm``) → concepts."""
+    content = llm.get("content", {})
+    out = dict.fromkeys(LLM_CONCEPTS, False)
+    for label, (concept, low, high, group) in LLM_THRESHOLDS.items():
+        p = content.get(label, 0.0)
+        out[concept] = p >= high or (p >= low and bool(keyword_rx(group).search(text)))
+    parents = {c: p[0] for c, p in _IMPLIES.items()}
+    for schema, answer, concept, threshold in LLM_SUBTYPE_THRESHOLDS:
+        parent = parents[concept]
+        scores = llm.get(schema, {})
+        ok = out[parent] or (concept == "violence_graphic" and out["threat"])
+        out[concept] = ok and scores.get(answer, 0.0) >= threshold
+    if out["violence_graphic"]:
+        out["violence"] = True
+    return out
+
+
+def llm_sentiment(llm: dict) -> str | None:
+    scores = llm.get("sentiment") or {}
+    if not scores:
+        return None
+    best = max(scores, key=scores.get)
+    return best if scores[best] >= LLM_SENTIMENT_MIN_P else None
+
+
+@lru_cache(maxsize=1)
+def read_llm_labels() -> tuple[dict, ...]:
+    """Rows of data/builtin/llm_labels.jsonl (pool rows only: seeds are labelled by hand)."""
+    import json
+
+    path = REPO_DATA_DIR / LLM_LABELS_FILE
+    if not path.exists():
+        return ()
+    rows = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            row = json.loads(line)
+            if row.get("source") not in ("seed", "hard_negative") and "content" in row["llm"]:
+                rows.append(row)
+    return tuple(rows)
+
+
+def hard_negative_sections() -> list[tuple[str, str]]:
+    """``(section title, text)`` of hard_negatives.txt (its ``## title`` comment lines)."""
+    out, section = [], ""
+    for line in _lines(REPO_DATA_DIR / "hard_negatives.txt"):
+        line = line.strip()
+        if line.startswith("##"):
+            section = line.lstrip("# ").lower()
+        elif line and not line.startswith("#"):
+            out.append((section, line))
+    return out
+
+
+def _seed_example(seed: Seed) -> Example:
+    concepts = {c: c in seed.concepts for c in LLM_CONCEPTS}
+    concepts["hate"] = "hate" in seed.concepts
+    concepts["offensive"] = "offensive" in seed.concepts or "hate" in seed.concepts
+    concepts["profane"] = is_profane(seed.text)
+    return Example(seed.text, "seed", concepts, label=seed.sentiment)
+
+
+@lru_cache(maxsize=1)
+def _moderation_concepts() -> dict[str, dict[str, bool]]:
+    return {normalise_text(e.text): e.concepts for e in moderation_examples()}
+
+
+LLM_OVERRIDES_FILE = "llm_overrides.jsonl"
+
+
+@lru_cache(maxsize=1)
+def llm_overrides() -> dict[str, dict[str, bool]]:
+    """Reviewed corrections (data/builtin/llm_overrides.jsonl): normalised text -> concepts.
+
+    Rows are matched on a prefix of the text, as long as the row gives (texts are quoted
+    cut at 120 characters when reviewed).
+    """
+    import json
+
+    path = REPO_DATA_DIR / LLM_OVERRIDES_FILE
+    out: dict[str, dict[str, bool]] = {}
+    if path.exists():
+        for line in path.read_text(encoding="utf-8").splitlines():
+            row = json.loads(line) if line.strip() else {}
+            if "text" in row:
+                unknown = set(row["set"]) - set(LLM_CONCEPTS)
+                if unknown:
+                    raise ValueError(f"{LLM_OVERRIDES_FILE}: unknown concepts {unknown}")
+                out[normalise_text(row["text"].rstrip("…"))] = dict(row["set"])
+    return out
+
+
+def _override(text: str, concepts: dict[str, bool]) -> None:
+    key = normalise_text(text)
+    for prefix, changes in llm_overrides().items():
+        if key.startswith(prefix):
+            concepts.update(changes)
+
+
+@lru_cache(maxsize=1)
+def llm_examples() -> tuple[Example, ...]:
+    """Training seeds (hand labels) + LLM-labelled pool rows, every concept set."""
+    out = [_seed_example(s) for s in read_seeds() if not seed_heldout(s.text)]
+    mod = _moderation_concepts()
+    for row in read_llm_labels():
+        concepts = llm_concepts(row["llm"], row["text"])
+        _override(row["text"], concepts)
+        base = mod.get(normalise_text(row["text"]), {})
+        concepts["hate"] = bool(base.get("hate"))
+        concepts["offensive"] = bool(base.get("offensive")) or concepts["threat"]
+        concepts["profane"] = is_profane(row["text"])
+        source = "llm:" + row["source"].split(":")[0]
+        out.append(Example(row["text"], source, concepts, label=llm_sentiment(row["llm"])))
+    for ex in out:
+        ex.concepts["hate_threat"] = ex.concepts["threat"] and ex.concepts["hate"]
+    return tuple(_drop_eval(_drop_heldout_seeds(out)))
+
+
+def _drop_heldout_seeds(examples: Iterable[Example]) -> list[Example]:
+    banned = {normalise_text(s.text) for s in read_seeds() if seed_heldout(s.text)}
+    return [e for e in examples if normalise_text(e.text) not in banned]
+
+
+def _unreviewed_risky(text: str, groups: tuple[str, ...]) -> bool:
+    """A text that looks like it may hold one of ``groups``' concepts but was not reviewed."""
+    return bool(keyword_rx(*groups).search(text))
+
+
+_STRONG_GROUPS = ("sexual", "threat", "self_harm")
+
+
+@lru_cache(maxsize=1)
+def extended_moderation_examples() -> tuple[Example, ...]:
+    """openai / sightengine: the moderation pool plus the LLM-labelled concepts.
+
+    Rows of the big pool that the LLM labelled get its concepts; the others count as negative
+    for the new concepts (train_model needs every label of every row), except those matching
+    the sexual / threat / self-harm keyword groups, which are left out (too likely to be
+    unlabelled positives; about a fifth of the pool). The figurative-violence, medical and
+    news hard negatives are negatives for every new concept, as their definitions say.
+    """
+    labelled = {normalise_text(e.text): e for e in llm_examples()}
+    out: list[Example] = []
+    for ex in moderation_examples():
+        key = normalise_text(ex.text)
+        if key in labelled:
+            continue  # added below with every concept
+        if ex.source != "hard_negative" and _unreviewed_risky(ex.text, _STRONG_GROUPS):
+            continue
+        concepts = {**dict.fromkeys(LLM_CONCEPTS, False), **ex.concepts, "hate_threat": False}
+        out.append(Example(ex.text, ex.source, concepts))
+    for e in labelled.values():
+        copies = _repeats(e, MODERATION_REPEATS)
+        out += [Example(e.text, e.source, dict(e.concepts)) for _ in range(copies)]
+    return tuple(out)
+
+
+# Weighting by repetition (train_model keeps exact duplicates in one split, so copies never
+# leak into validation or test): the rare new concepts would drown among 40k tweets.
+MODERATION_REPEATS = {"seed": 4, "llm_positive": 2}
+SMALL_RECIPE_REPEATS = {"seed": 3, "llm_positive": 1}
+
+
+def _repeats(ex: Example, weights: dict[str, int]) -> int:
+    if ex.source == "seed":
+        return weights["seed"]
+    if any(ex.concepts.get(c) for c in LLM_CONCEPTS):
+        return weights["llm_positive"]
+    return 1
+
+
+def _neutral_tweets(n: int, seed: int, exclude: set[str]) -> list[str]:
+    """Random training tweets with no keyword of any concept group (NEUTRAL filler, noisy)."""
+    rng = random.Random(seed)
+    rx = keyword_rx(*CONCEPT_KEYWORDS)
+    cands = sorted(
+        {
+            e.text
+            for e in moderation_examples()
+            if e.source.startswith("tweeteval_offensive")
+            and not e.concepts.get("offensive")
+            and not rx.search(e.text)
+            and normalise_text(e.text) not in exclude
+        }
+    )
+    return rng.sample(cands, min(n, len(cands)))
+
+
+def _neutral_sentences(n: int, seed: int, exclude: set[str]) -> list[str]:
+    rng = random.Random(seed)
+    rx = keyword_rx(*CONCEPT_KEYWORDS)
+    cands = sorted(
+        {
+            s
+            for s in read_english_sentences()
+            if not rx.search(s) and normalise_text(s) not in exclude and len(s.split()) >= 4
+        }
+    )
+    return rng.sample(cands, min(n, len(cands)))
+
+
+def llm_recipe_examples(name: str, seed: int = 0) -> tuple[list[Example], list]:
+    """Examples and labels of propriety / nsfw / sentiment."""
+    base = [e for e in llm_examples() for _ in range(_repeats(e, SMALL_RECIPE_REPEATS))]
+    taken = {normalise_text(e.text) for e in base}
+    taken |= {normalise_text(s.text) for s in read_seeds()}
+    if name == "sentiment":
+        examples = [e for e in base if e.label in SENTIMENTS]
+        return examples, [e.label.upper() for e in examples]
+    examples = list(base)
+    filler: list[Example] = []
+    if name == "propriety":
+        negs = [
+            Example(t, "hard_negative", dict.fromkeys(LLM_CONCEPTS, False))
+            for t in hard_negatives()
+        ]
+        filler = [Example(t, "tweets", {}) for t in _neutral_tweets(1500, seed, taken)]
+        filler += [Example(t, "lingua_en", {}) for t in _neutral_sentences(500, seed, taken)]
+        examples += negs
+    else:  # nsfw: keyword-free tweets only (lingua sentences touch SENSITIVE topics)
+        for section, text in hard_negative_sections():
+            if "identity" in section:
+                continue  # racism / religion / immigration as topics: ambiguous for SENSITIVE
+            sensitive = "medical" in section or "news" in section
+            concepts = dict.fromkeys(LLM_CONCEPTS, False)
+            concepts["sensitive"] = sensitive
+            examples.append(Example(text, "hard_negative", concepts))
+        filler = [Example(t, "tweets", {}) for t in _neutral_tweets(1000, seed + 1, taken)]
+    examples += filler
+    examples = _drop_eval(_drop_heldout_seeds(examples))
+    return examples, [concept_labels(name, e) for e in examples]
