@@ -394,55 +394,6 @@ def report(out: Path = OUT_FILE) -> dict:
     return result
 
 
-def evaluate(models_dir: Path, names: list[str]) -> dict:
-    """Per-label F1 of built models on the held-out seeds (never trained on), and the test-split
-    F1 train_model logged (LLM + seed + filler rows) from build.json."""
-    from modlab.analyzers.trained import PredictorAnalyzer
-    from modlab.builtin.build import build_info
-
-    held = [s for s in ds.read_seeds() if ds.seed_heldout(s.text)]
-    out: dict = {}
-    for name in names:
-        path = Path(models_dir) / name
-        if not (path / "predictor.json").exists():
-            print(f"{name}: not built in {models_dir}")
-            continue
-        an = PredictorAnalyzer.from_dir(name, path)
-        info = build_info(name, Path(models_dir)) or {}
-        test_f1 = {k[3:]: v for k, v in info.get("metrics", {}).items() if k.startswith("f1.")}
-        if name == "sentiment":
-            rows = [s for s in held if s.sentiment]
-            gold = [[s.sentiment.upper()] for s in rows]
-            preds = [[r.label] for r in an.predict([s.text for s in rows])]
-        else:
-            rows = held
-            gold = [ds.concept_labels(name, ds._seed_example(s)) for s in rows]
-            thr = an.default_thresholds
-            preds = []
-            for r in an.predict([s.text for s in rows]):
-                hit = [lb for lb, t in thr.items() if r.label_scores[lb] >= t]
-                preds.append(hit or (["NEUTRAL"] if "NEUTRAL" in an.labels else []))
-        res = {}
-        for label in an.labels:
-            tp = sum(label in g and label in p for g, p in zip(gold, preds, strict=True))
-            fp = sum(label not in g and label in p for g, p in zip(gold, preds, strict=True))
-            fn = sum(label in g and label not in p for g, p in zip(gold, preds, strict=True))
-            f1 = 2 * tp / (2 * tp + fp + fn) if tp + fp + fn else float("nan")
-            res[label] = {
-                "seed_pos": tp + fn,
-                "seed_f1": round(f1, 2),
-                "test_f1": test_f1.get(label),
-            }
-        out[name] = {"n_heldout_seeds": len(rows), "labels": res, "n_train": info.get("n_examples")}
-        print(f"{name}: {len(rows)} held-out seeds, {info.get('n_examples')} training examples")
-        for label, v in res.items():
-            print(
-                f"  {label:24s} seeds+ {v['seed_pos']:3d}  "
-                f"seed F1 {v['seed_f1']}  test F1 {v['test_f1']}"
-            )
-    return out
-
-
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--stage", choices=["seeds", "pool", "hardneg", "all"], default=None)
@@ -453,8 +404,6 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--report", action="store_true", help="agreement with the seeds")
     p.add_argument("--merge", action="store_true", help="merge partial results, no LLM")
     p.add_argument("--show-pool", action="store_true")
-    p.add_argument("--evaluate", type=Path, default=None, help="models_dir of built analyzers")
-    p.add_argument("--names", default="propriety,nsfw,sentiment,openai,sightengine")
     args = p.parse_args(argv)
     if args.show_pool:
         pool = build_pool()
@@ -478,8 +427,6 @@ def main(argv: list[str] | None = None) -> int:
         )
     if args.report:
         report(args.out)
-    if args.evaluate:
-        evaluate(args.evaluate, args.names.split(","))
     return 0
 
 

@@ -21,7 +21,8 @@ builtin_app = typer.Typer(
 @builtin_app.command("build-builtin")
 def build_builtin_cmd(
     name: Annotated[
-        str | None, typer.Argument(help="toxicity, quality, openai, sightengine")
+        str | None,
+        typer.Argument(help="toxicity, quality, propriety, nsfw, sentiment, openai, sightengine"),
     ] = None,
     all_: Annotated[bool, typer.Option("--all", help="build every buildable analyzer")] = False,
     quick: Annotated[
