@@ -76,6 +76,11 @@ def test_log_register_promote_rollback_and_load(mlflow_store):
         tracking.rollback("spam-test")
     versions = tracking.list_versions("spam-test")
     assert versions["version"].tolist() == [1, 2]
+    # the aliases the registry holds (MLflow's version search alone leaves them empty)
+    held = client.get_registered_model("spam-test").aliases
+    for row in versions.itertuples():
+        assert row.aliases == sorted(a for a, v in held.items() if int(v) == row.version)
+    assert "champion" in versions["aliases"][0]
 
     # The service's loader returns what was trained.
     predictor, thresholds, names, version = tracking.load_champion("spam-test")

@@ -241,13 +241,20 @@ def load_champion(model_name: str) -> tuple[Predictor, dict[str, float], list[st
 def list_versions(model_name: str) -> pd.DataFrame:
     """One row per registered version with its run, aliases and creation time."""
     client = configure()
+    # MLflow 3.17's search_model_versions leaves ``aliases`` empty: read them from the model.
+    by_version: dict[int, list[str]] = {}
+    try:
+        for alias, version in client.get_registered_model(model_name).aliases.items():
+            by_version.setdefault(int(version), []).append(alias)
+    except mlflow.exceptions.MlflowException:
+        pass  # not registered: no versions either
     rows = []
     for mv in client.search_model_versions(f"name='{model_name}'"):
         rows.append(
             {
                 "version": int(mv.version),
                 "run_id": mv.run_id,
-                "aliases": list(mv.aliases or []),
+                "aliases": sorted(set(mv.aliases or []) | set(by_version.get(int(mv.version), []))),
                 "created": pd.to_datetime(mv.creation_timestamp, unit="ms"),
             }
         )
