@@ -98,7 +98,9 @@ def test_pending_delivery_survives_a_service_restart(tmp_path):
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
             (delivery,) = httpx.get(log_url, headers=headers).json()["deliveries"]
-            if delivery["attempts"] >= 1:
+            # a worker claims it ("delivering", attempts counted), the refused try puts it
+            # back to "pending" with its backoff
+            if delivery["attempts"] >= 1 and delivery["status"] == "pending":
                 break
             time.sleep(0.1)
         assert delivery["status"] == "pending" and delivery["attempts"] >= 1
