@@ -237,7 +237,31 @@ def serve(
         str(port or settings.port),
     ]
     typer.echo(f"modlab service: http://{host or settings.host}:{port or settings.port}")
-    raise typer.Exit(subprocess.call(argv, env=env))
+    raise typer.Exit(_run_forwarding_signals(argv, env))
+
+
+def _run_forwarding_signals(argv: list[str], env: dict[str, str]) -> int:
+    """Run the BentoML server; SIGINT/SIGTERM sent to ``modlab serve`` alone (a process
+    manager, ``kill``) reach it too, so its workers stop gracefully and flush their buffered
+    request logs instead of being orphaned."""
+    import signal
+
+    proc = subprocess.Popen(argv, env=env)
+
+    def forward(signum: int, _frame: object) -> None:
+        if proc.poll() is None:
+            proc.send_signal(signum)
+
+    previous = {sig: signal.signal(sig, forward) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        while True:
+            try:
+                return proc.wait()
+            except KeyboardInterrupt:  # only if a handler was replaced meanwhile
+                forward(signal.SIGINT, None)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 @app.command()

@@ -138,6 +138,56 @@ def test_service_persists_projects_filters_and_requests_across_restart(service_e
     assert [r.id for r in rows] == [moderated["request"]["id"]]
 
 
+def _session_members(sid: int) -> list[int]:
+    out = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[3]) == sid:  # fields after the name: state ppid pgrp session
+            out.append(int(stat.parent.name))
+    return out
+
+
+def test_sigterm_to_modlab_serve_alone_stops_the_workers_and_keeps_buffered_logs(service_env):
+    """A process manager signals ``modlab serve`` only: BentoML and its workers must follow."""
+    created = subprocess.run(
+        [str(BIN / "modlab"), "projects", "create", "sigterm"],
+        env=service_env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    key = created.stdout.split("api key: ")[1].split()[0]
+    svc = Service(service_env, _free_port())
+    svc.start()
+    ids = [
+        httpx.post(
+            f"{svc.url}/api/v1/moderation/text",
+            headers={"Authorization": f"Bearer {key}"},
+            json={"value": f"message number {i}"},
+        ).json()["request"]["id"]
+        for i in range(3)
+    ]
+    os.kill(svc.proc.pid, signal.SIGTERM)  # not the process group
+    svc.proc.wait(60)
+    deadline = time.monotonic() + 30
+    while _session_members(svc.proc.pid) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert _session_members(svc.proc.pid) == []  # no orphaned worker
+
+    from sqlalchemy import select
+
+    from modlab.storage.db import Database
+    from modlab.storage.models import RequestLog
+
+    db = Database(f"sqlite:///{service_env['MODLAB_DATA_DIR']}/modlab.db").migrate()
+    with db.session() as s:
+        stored = set(s.scalars(select(RequestLog.id)).all())
+    assert set(ids) <= stored  # the workers' buffered request logs were written on the way out
+
+
 def test_mlflow_server_starts_lean_and_stops(tmp_path):
     env = {
         **os.environ,

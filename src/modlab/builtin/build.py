@@ -109,6 +109,7 @@ def build_builtin(
     predictor = result.predictor
     if tuple(predictor.labels_) != tuple(BUILTIN_LABELS[name]):
         raise RuntimeError(f"{name}: built labels {predictor.labels_} != {BUILTIN_LABELS[name]}")
+    unreliable = guard_unreliable_thresholds(predictor, result.threshold_choices)
     seconds = time.perf_counter() - start
     info = {
         "name": name,
@@ -126,13 +127,31 @@ def build_builtin(
         "n_examples": len(data.texts),
         "label_counts": data.label_counts(),
         "split": result.split.sizes(),
-        "thresholds": result.thresholds,
+        "thresholds": dict(predictor.thresholds),
+        "unreliable_labels": unreliable,
         "metrics": {k: round(v, 5) for k, v in result.metrics.items()},
         "fit_seconds": round(result.fit_seconds, 1),
         "build_seconds": round(seconds, 1),
         "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
     return _install(name, predictor, info, models_dir)
+
+
+# A label whose best validation F1 is below this cannot be told apart reliably (a handful of
+# positives): its F1-optimal threshold is then often tiny (0.001) and would flag nearly every
+# text, so it falls back to 0.5 on the calibrated probability ("more likely than not").
+MIN_TUNED_F1 = 0.3
+FALLBACK_THRESHOLD = 0.5
+
+
+def guard_unreliable_thresholds(predictor, choices: Mapping[str, Any]) -> dict[str, float]:
+    """Raise unreliable labels' thresholds to :data:`FALLBACK_THRESHOLD`; returns their val F1."""
+    out = {}
+    for label, choice in choices.items():
+        if choice.f1 < MIN_TUNED_F1 and predictor.thresholds.get(label, 1.0) < FALLBACK_THRESHOLD:
+            predictor.thresholds[label] = FALLBACK_THRESHOLD
+            out[label] = round(float(choice.f1), 3)
+    return out
 
 
 def _install(name: str, predictor, info: dict[str, Any], models_dir: Path | None) -> Path:

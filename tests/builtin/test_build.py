@@ -1,0 +1,22 @@
+"""Build-time guards of the built-in analyzers."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+from modlab.builtin.build import FALLBACK_THRESHOLD, MIN_TUNED_F1, guard_unreliable_thresholds
+
+
+def test_unreliable_labels_fall_back_to_more_likely_than_not():
+    predictor = SimpleNamespace(thresholds={"sexual/minors": 0.001, "violence": 0.15, "hate": 0.7})
+    choices = {
+        "sexual/minors": SimpleNamespace(f1=0.003),  # 4 positives: the F1 optimum is noise
+        "violence": SimpleNamespace(f1=MIN_TUNED_F1 + 0.1),  # tuned threshold kept
+        "hate": SimpleNamespace(f1=0.1),  # already above the fallback: kept
+    }
+    assert guard_unreliable_thresholds(predictor, choices) == {"sexual/minors": 0.003}
+    assert predictor.thresholds == {
+        "sexual/minors": FALLBACK_THRESHOLD,
+        "violence": 0.15,
+        "hate": 0.7,
+    }
