@@ -16,7 +16,12 @@ from modlab.detectors import DetectorOptions
 from modlab.moderation.log import new_request_id, now_ms
 from modlab.moderation.pipeline import moderate, run_analyzer
 from modlab.projects import FilterError, ProjectError, ProjectNotFound, ProjectView
-from modlab.serving.errors import ApiError, error_response, install_error_handlers
+from modlab.serving.errors import (
+    ApiError,
+    error_response,
+    install_error_handlers,
+    require_project,
+)
 from modlab.serving.routes_queue import build_router as build_queue_router
 from modlab.serving.runtime import Runtime
 
@@ -163,10 +168,7 @@ def create_app(runtime: Runtime) -> FastAPI:
 
     FastCallerDep = Annotated[Caller, Depends(caller_inline)]
 
-    def project_of(who: Caller) -> ProjectView:
-        if who.project is None:
-            raise ApiError(403, "this route needs a project key, not the admin key")
-        return who.project
+    project_of = require_project
 
     def check_length(value: str, field: str = "value") -> None:
         if len(value) > settings.max_text_chars:

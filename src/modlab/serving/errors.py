@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING, Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+
+if TYPE_CHECKING:
+    from modlab.projects import ProjectView
 
 log = logging.getLogger("modlab.serving")
 
@@ -20,6 +24,13 @@ class ApiError(Exception):
         self.code = code
         self.message = message
         self.headers = headers or {}
+
+
+def require_project(who: Any) -> ProjectView:
+    """The authenticated caller's project; 403 for the admin key on a project route."""
+    if who.project is None:
+        raise ApiError(403, "this route needs a project key, not the admin key")
+    return who.project
 
 
 def error_response(code: int, message: str, headers: dict[str, str] | None = None) -> JSONResponse:

@@ -22,7 +22,7 @@ from modlab.agents import (
 )
 from modlab.annotation.backends.openai_compat import LLMEndpointError
 from modlab.projects import ProjectView
-from modlab.serving.errors import ApiError
+from modlab.serving.errors import ApiError, require_project
 
 
 class AgentCreate(BaseModel):
@@ -63,10 +63,7 @@ def build_agents_router(runtime, caller) -> APIRouter:
     install_resolver(runtime.db)
 
     def project_key_caller(request: Request) -> ProjectView:
-        who = caller(request)
-        if who.project is None:
-            raise ApiError(403, "this route needs a project key, not the admin key")
-        return who.project
+        return require_project(caller(request))
 
     ProjectDep = Annotated[ProjectView, Depends(project_key_caller)]
 

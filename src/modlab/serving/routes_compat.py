@@ -15,7 +15,7 @@ from modlab.analyzers.builtin import SIGHTENGINE_CLASSES
 from modlab.analyzers.registry import AnalyzerUnavailable, get_analyzer
 from modlab.detectors import Mode, get_detector
 from modlab.projects import ProjectView
-from modlab.serving.errors import ApiError
+from modlab.serving.errors import ApiError, require_project
 from modlab.serving.runtime import Runtime
 
 MAX_BATCH = 256
@@ -40,17 +40,11 @@ def build_compat_router(runtime: Runtime, caller, caller_inline=None) -> APIRout
     settings = runtime.settings
 
     def project_key_caller(request: Request):
-        who = caller(request)
-        if who.project is None:
-            raise ApiError(403, "this route needs a project key, not the admin key")
-        return who.project
+        return require_project(caller(request))
 
     async def project_key_inline(request: Request):
         """``project_key_caller`` on the event loop (no thread hop; see app.caller_inline)."""
-        who = await caller_inline(request) if caller_inline else caller(request)
-        if who.project is None:
-            raise ApiError(403, "this route needs a project key, not the admin key")
-        return who.project
+        return require_project(await caller_inline(request) if caller_inline else caller(request))
 
     # Not an ``Annotated`` alias: with ``from __future__ import annotations`` FastAPI
     # resolves annotations against module globals, so a local alias would silently turn

@@ -22,7 +22,7 @@ from modlab.queue import (
     UserStore,
     parse_time,
 )
-from modlab.serving.errors import ApiError
+from modlab.serving.errors import ApiError, require_project
 from modlab.webhooks import WebhookError, WebhookNotFound, WebhookStore
 
 DELIVERY_STATUSES = ("pending", "delivering", "delivered", "failed")
@@ -96,10 +96,7 @@ def build_router(runtime, caller) -> APIRouter:
     users = UserStore(runtime.db)
 
     def project_key_caller(request: Request) -> ProjectView:
-        who = caller(request)
-        if who.project is None:
-            raise ApiError(403, "this route needs a project key, not the admin key")
-        return who.project
+        return require_project(caller(request))
 
     ProjectDep = Annotated[ProjectView, Depends(project_key_caller)]
 
