@@ -227,3 +227,22 @@ def llm_server():
     server = FakeLLM()
     yield server
     server.close()
+
+
+@pytest.fixture
+def cli_project_key():
+    """``modlab projects create NAME`` as a user runs it (with ``env``); returns the API key."""
+    import subprocess
+    import sys
+
+    def create(env: dict[str, str], name: str) -> str:
+        created = subprocess.run(
+            [str(Path(sys.executable).parent / "modlab"), "projects", "create", name],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        return created.stdout.split("api key: ")[1].split()[0]
+
+    return create

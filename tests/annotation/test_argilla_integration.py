@@ -13,6 +13,7 @@ from sklearn.metrics import cohen_kappa_score
 
 from modlab.annotation import argilla_stack as argilla_stack_module
 from modlab.annotation import argilla_sync
+from modlab.annotation.testing import PENDING_FILTER
 from modlab.settings import Settings
 
 from .conftest import ANNOTATOR_PASSWORD
@@ -24,17 +25,6 @@ DESCRIPTIONS = {
     "TOXICITY": "Insults, threats or attacks on a person or group.",
     "PROFANITY": "Swear words without a target.",
     "NEUTRAL": "Nothing harmful.",
-}
-PENDING = {
-    "filters": {
-        "and": [
-            {
-                "type": "terms",
-                "scope": {"entity": "response", "property": "status"},
-                "values": ["pending"],
-            }
-        ]
-    }
 }
 
 
@@ -61,7 +51,9 @@ def annotator_client(settings: Settings, username: str) -> httpx.Client:
 
 
 def pending(http: httpx.Client, dataset_id: str) -> list[dict]:
-    found = http.post(f"/api/v1/me/datasets/{dataset_id}/records/search?limit=100", json=PENDING)
+    found = http.post(
+        f"/api/v1/me/datasets/{dataset_id}/records/search?limit=100", json=PENDING_FILTER
+    )
     found.raise_for_status()
     return [item["record"] for item in found.json()["items"]]
 

@@ -78,15 +78,10 @@ def service_env(tmp_path) -> dict[str, str]:
     return {**os.environ, "MODLAB_DATA_DIR": str(tmp_path / "var")}
 
 
-def test_service_persists_projects_filters_and_requests_across_restart(service_env):
-    created = subprocess.run(
-        [str(BIN / "modlab"), "projects", "create", "restart-me"],
-        env=service_env,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    key = created.stdout.split("api key: ")[1].split()[0]
+def test_service_persists_projects_filters_and_requests_across_restart(
+    service_env, cli_project_key
+):
+    key = cli_project_key(service_env, "restart-me")
     headers = {"Authorization": f"Bearer {key}"}
     svc = Service(service_env, _free_port())
     svc.start()
@@ -150,16 +145,11 @@ def _session_members(sid: int) -> list[int]:
     return out
 
 
-def test_sigterm_to_modlab_serve_alone_stops_the_workers_and_keeps_buffered_logs(service_env):
+def test_sigterm_to_modlab_serve_alone_stops_the_workers_and_keeps_buffered_logs(
+    service_env, cli_project_key
+):
     """A process manager signals ``modlab serve`` only: BentoML and its workers must follow."""
-    created = subprocess.run(
-        [str(BIN / "modlab"), "projects", "create", "sigterm"],
-        env=service_env,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    key = created.stdout.split("api key: ")[1].split()[0]
+    key = cli_project_key(service_env, "sigterm")
     svc = Service(service_env, _free_port())
     svc.start()
     ids = [

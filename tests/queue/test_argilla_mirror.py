@@ -13,6 +13,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import httpx
 import pytest
 
+from modlab.annotation.testing import PENDING_FILTER
 from modlab.data.store import ExampleStore
 from modlab.queue.argilla_mirror import apply_reviews, dataset_name, mirror_flagged, review_model
 from modlab.settings import Settings
@@ -22,17 +23,6 @@ pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.timeout(900
 
 MODERATOR = "mod1"
 PASSWORD = "moderator-pass-123"
-PENDING = {
-    "filters": {
-        "and": [
-            {
-                "type": "terms",
-                "scope": {"entity": "response", "property": "status"},
-                "values": ["pending"],
-            }
-        ]
-    }
-}
 
 
 def _free_port() -> int:
@@ -138,7 +128,7 @@ def test_flagged_request_to_argilla_action_and_signed_webhook(
     questions = mod.get(f"/api/v1/datasets/{ds['id']}/questions").json()["items"]
     options = [o["value"] for o in questions[0]["settings"]["options"]]
     assert options == ["Remove content", "Approve"]
-    found = mod.post(f"/api/v1/me/datasets/{ds['id']}/records/search?limit=10", json=PENDING)
+    found = mod.post(f"/api/v1/me/datasets/{ds['id']}/records/search?limit=10", json=PENDING_FILTER)
     records = [x["record"] for x in found.json()["items"]]
     assert [r["external_id"] for r in records] == [flagged_id]
     assert records[0]["fields"]["text"] == "write to me at bob@example.com"

@@ -63,7 +63,7 @@ class Service:
                 self.proc.wait()
 
 
-def test_pending_delivery_survives_a_service_restart(tmp_path):
+def test_pending_delivery_survives_a_service_restart(tmp_path, cli_project_key):
     env = {
         **os.environ,
         "MODLAB_DATA_DIR": str(tmp_path / "var"),
@@ -71,14 +71,7 @@ def test_pending_delivery_survives_a_service_restart(tmp_path):
         "MODLAB_WEBHOOK_POLL_S": "0.2",
     }
     env.pop("MODLAB_DATABASE_URL", None)
-    created = subprocess.run(
-        [str(BIN / "modlab"), "projects", "create", "hooks"],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    key = created.stdout.split("api key: ")[1].split()[0]
+    key = cli_project_key(env, "hooks")
     headers = {"Authorization": f"Bearer {key}"}
     receiver_port = _free_port()  # nothing listens yet: attempts are refused
     svc = Service(env, _free_port())
