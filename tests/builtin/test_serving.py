@@ -255,3 +255,25 @@ def test_cli_quick_build(builtin_data_dir, quick_models):
     from modlab.builtin.build import build_info
 
     assert build_info("quality")["labels"] == list(BUILTIN_LABELS["quality"])
+
+
+def test_service_warm_up_loads_the_drop_in_models_and_freezes_the_heap(quick_models):
+    """/v1/moderations and /1.0/text/check.json must not pay for loading their model on the
+    first request; the loaded objects leave the garbage collector's reach (p99 pauses)."""
+    import gc
+
+    from modlab.analyzers import registry
+    from modlab.serving.runtime import Runtime
+    from modlab.settings import get_settings
+
+    for name in ("openai", "sightengine"):
+        registry.forget(name)
+    runtime = Runtime.create(get_settings())
+    try:
+        runtime.warm_up(freeze_heap=True)
+        assert {"openai", "sightengine"} <= set(registry._INSTANCES)
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
+        if runtime.webhook_worker is not None:
+            runtime.webhook_worker.stop()

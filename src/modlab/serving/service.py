@@ -51,7 +51,12 @@ class Modlab:
         inner = create_app(self.runtime)
         # Bentoml mounts ``api`` before __init__ runs; route everything through the real app.
         api.mount("/", inner)
-        threading.Thread(target=self.runtime.warm_up, name="warm-up", daemon=True).start()
+        threading.Thread(
+            target=self.runtime.warm_up,
+            kwargs={"freeze_heap": True},
+            name="warm-up",
+            daemon=True,
+        ).start()
 
     def __is_ready__(self) -> bool:
         """BentoML's own ``/readyz`` asks this: not ready until models are warm (503)."""
