@@ -102,3 +102,24 @@ def test_quick_recipe_keeps_every_label_with_data():
 def test_unknown_analyzers_are_refused_with_the_buildable_list():
     with pytest.raises(ValueError, match="no recipe for 'nope' .buildable: toxicity"):
         ds.recipe("nope")
+
+
+def test_profanity_label_skips_names_that_contain_a_listed_word():
+    assert not ds.is_profane("I grew up reading Dick Tracy's comics")
+    assert not ds.is_profane("a great tit was singing")
+    assert ds.is_profane("what a dick")
+    assert ds.is_profane("Moby Dick? more like moby dick-head, what a dick")
+
+
+def test_toxicity_trains_on_the_seeds_training_share(recipes):
+    tox = recipes["toxicity"]
+    labels = {normalise_text(t): lab for t, lab in zip(tox.texts, tox.labels, strict=True)}
+    seeds = ds.read_seeds()
+    hate = [s for s in seeds if "hate" in s.concepts and not ds.seed_heldout(s.text)]
+    assert len(hate) >= 30
+    assert all("DISCRIMINATION" in labels[normalise_text(s.text)] for s in hate)
+    neutral = [s for s in seeds if not s.concepts and not ds.is_profane(s.text)]
+    kept = [s for s in neutral if normalise_text(s.text) in labels]
+    assert kept and all(labels[normalise_text(s.text)] == ["NEUTRAL"] for s in kept)
+    held = [s for s in seeds if ds.seed_heldout(s.text)]
+    assert held and not any(normalise_text(s.text) in labels for s in held)

@@ -153,6 +153,28 @@ def test_clean_sentences(detector: ProfanityDetector, text: str, mode: Mode) -> 
     assert texts(detector, text, mode) == []
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I grew up reading Dick Tracy's comics.",
+        "Philip K. Dick wrote the novel the film is based on.",
+        "My grandmother made spotted dick for pudding every Sunday.",
+        "A blue tit and two great tits were at the feeder this morning.",
+        "The pussy willow in the garden is flowering early this year.",
+    ],
+)
+@pytest.mark.parametrize("mode", ALL_MODES)
+def test_names_and_fixed_phrases_are_not_profane(
+    detector: ProfanityDetector, text: str, mode: Mode
+) -> None:
+    assert texts(detector, text, mode) == []
+
+
+def test_a_safe_phrase_does_not_hide_profanity_elsewhere(detector: ProfanityDetector) -> None:
+    text = "Stop being a dick and give me back my copy of Moby Dick."
+    assert texts(detector, text, Mode.NORMAL) == ["dick"]
+
+
 def test_spans_point_at_original_text_after_normalisation(detector: ProfanityDetector) -> None:
     text = "Well… f.u.c.k  this, you fцcking  a$$hole 🙂 and kcuf!"
     found = detector.detect(text, Mode.PARANOID)

@@ -259,7 +259,11 @@ def _profanity_lexicon() -> tuple[frozenset[str], dict[str, list[tuple[str, ...]
 
 
 def is_profane(text: str) -> bool:
+    from modlab.detectors.profanity import safe_phrase_spans
+
     words, phrases = _profanity_lexicon()
+    for start, end in reversed(safe_phrase_spans(text)):  # "Moby Dick", "blue tit"
+        text = text[:start] + " " + text[end:]
     tokens = _TOKEN.findall(text.lower())
     if any(t in words for t in tokens):
         return True
@@ -501,7 +505,7 @@ def recipe(name: str, *, quick: bool = False, seed: int = 0) -> Recipe:
         if name in ("openai", "sightengine"):
             examples = list(extended_moderation_examples())
         else:
-            examples = list(moderation_examples())
+            examples = toxicity_examples()
         labels = [concept_labels(name, e) for e in examples]
         multi = True
         neutral = "NEUTRAL" if "NEUTRAL" in labels_all else None
@@ -834,6 +838,24 @@ def extended_moderation_examples() -> tuple[Example, ...]:
         copies = _repeats(e, MODERATION_REPEATS)
         out += [Example(e.text, e.source, dict(e.concepts)) for _ in range(copies)]
     return tuple(out)
+
+
+def toxicity_examples() -> list[Example]:
+    """toxicity: the moderation pool plus the hand-written seeds (training share).
+
+    The seeds add what the tweet sets lack: threats without slurs, hate phrased politely,
+    counter-speech and identity statements that are not hate, long-form text, hard
+    negatives. Their hate / offensive labels are hand-given; profanity comes from the lists.
+    """
+    out = list(moderation_examples())
+    taken = {normalise_text(e.text) for e in out}
+    for s in read_seeds():
+        if seed_heldout(s.text) or normalise_text(s.text) in taken:
+            continue
+        seed = _seed_example(s)
+        concepts = {c: seed.concepts[c] for c in CONCEPTS}
+        out += [Example(s.text, "seed", dict(concepts)) for _ in range(MODERATION_REPEATS["seed"])]
+    return _drop_eval(out)
 
 
 # Weighting by repetition (train_model keeps exact duplicates in one split, so copies never

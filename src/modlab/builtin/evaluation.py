@@ -128,16 +128,16 @@ def evaluate_predictor(
 
 
 # Analyzers whose labels come (partly) from the hand-written seeds: scored on the held-out share.
-SEED_ANALYZERS = ("propriety", "nsfw", "sentiment", "openai", "sightengine")
+SEED_ANALYZERS = ("toxicity", "propriety", "nsfw", "sentiment", "openai", "sightengine")
 
 
 def evaluate_seeds(predictor: Predictor, analyzer: str) -> dict[str, Any]:
     """Per-label precision/recall/F1 on the held-out hand-written seeds (never trained on).
 
     The seeds are the reviewed core of the LLM-labelled concepts (sexual, flirtation,
-    threat, violence, self-harm, sensitive topics, sentiment): a label is predicted when it
-    reaches its calibrated threshold (sentiment: the arg-max class). Few positives per label,
-    so read the figures as ±0.1-0.2.
+    threat, violence, self-harm, sensitive topics, sentiment) and add hand-labelled hate and
+    offensive text (toxicity): a label is predicted when it reaches its calibrated threshold
+    (sentiment: the arg-max class). Few positives per label, so read the figures as ±0.1-0.2.
     """
     held = [s for s in ds.read_seeds() if ds.seed_heldout(s.text)]
     names = list(predictor.labels_)

@@ -582,6 +582,10 @@ class ProfanityMatcher:
         check()
 
     def find(self, text: str, mode: Mode) -> list[_Hit]:
+        hits = self._find(text, mode)
+        return _outside_safe_phrases(text, hits) if hits and self.lex.english else hits
+
+    def _find(self, text: str, mode: Mode) -> list[_Hit]:
         hits: list[_Hit] = []
         self._normal(text, hits)
         if mode < Mode.SUSPICIOUS:
@@ -601,6 +605,28 @@ class ProfanityMatcher:
                 self._masked(text, s, e, hits)
         self._spaced(text, chunks, hits)
         return hits
+
+
+@lru_cache(maxsize=1)
+def _safe_phrases_re() -> re.Pattern[str]:
+    phrases = [
+        r"\W+".join(map(re.escape, _WORD_RE.findall(line)))
+        for line in _read_list(PROFANITY_DIR / "safe_phrases_en.txt")
+    ]
+    body = "|".join(sorted((p for p in phrases if p), key=len, reverse=True))
+    return re.compile(rf"\b(?:{body})\b", re.IGNORECASE)
+
+
+def safe_phrase_spans(text: str) -> list[tuple[int, int]]:
+    """Spans of ``safe_phrases_en.txt`` names in ``text`` ("Moby Dick", "blue tit")."""
+    return [m.span() for m in _safe_phrases_re().finditer(text)]
+
+
+def _outside_safe_phrases(text: str, hits: list[_Hit]) -> list[_Hit]:
+    spans = safe_phrase_spans(text)
+    if not spans:
+        return hits
+    return [h for h in hits if not any(s <= h.start and h.end <= e for s, e in spans)]
 
 
 @lru_cache(maxsize=32)

@@ -33,6 +33,7 @@ DEFAULT_TUNING_FOLDS = 5
 # What ``tuning="cv"`` searches when no grid is given (per trainer; others: no search).
 DEFAULT_PARAM_GRIDS: dict[str, dict[str, tuple[Any, ...]]] = {
     "linear": {"C": (1.0, 3.0, 10.0, 30.0)},
+    "hybrid": {"C": (1.0, 3.0, 10.0, 30.0)},
 }
 
 

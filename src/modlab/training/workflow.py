@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     from modlab.training.predictor import Predictor
     from modlab.training.thresholds import ThresholdChoice
 
-TRAINER_CHOICES = ("linear", "transformer", "embedding", "auto")
+TRAINER_CHOICES = ("linear", "hybrid", "transformer", "embedding", "auto")
 TUNING_CHOICES = ("auto", "cv", "split")
 CALIBRATION_CHOICES = ("none", "isotonic", "sigmoid")
 # Version tags written by this module (visible in the MLflow UI's model version page).
@@ -290,7 +290,7 @@ def train_from_store(
     if tuning not in TUNING_CHOICES:
         raise WorkflowError(f"tuning must be one of {TUNING_CHOICES}, not {tuning!r}")
     if tuning == "auto":
-        tuning = "cv" if trainer == "linear" else "split"
+        tuning = "cv" if trainer in ("linear", "hybrid") else "split"
     store = _store(store)
     ts = store.training_set(model, label_sources=label_sources)
     check_training_set(ts)

@@ -6,12 +6,13 @@ from typing import Any
 
 from modlab.training.trainers.base import TRAINERS, BaseTrainer, load_trainer
 from modlab.training.trainers.embedding import EmbeddingTrainer
+from modlab.training.trainers.hybrid import HybridTrainer
 from modlab.training.trainers.linear import LinearTrainer
 from modlab.training.trainers.transformer import TransformerTrainer
 
 
 def make_trainer(name: str, **params: Any) -> BaseTrainer:
-    """A fresh, unfitted trainer by name: ``linear``, ``transformer`` or ``embedding``."""
+    """A fresh, unfitted trainer: ``linear``, ``hybrid``, ``transformer`` or ``embedding``."""
     try:
         return TRAINERS[name](**params)
     except KeyError:
@@ -22,6 +23,7 @@ __all__ = [
     "TRAINERS",
     "BaseTrainer",
     "EmbeddingTrainer",
+    "HybridTrainer",
     "LinearTrainer",
     "TransformerTrainer",
     "load_trainer",

@@ -82,7 +82,7 @@ class LinearTrainer(BaseTrainer):
 
     def _fit(self, texts: list[str], Y: np.ndarray) -> None:
         self.vectorizer_ = self._vectorizer()
-        X = self.vectorizer_.fit_transform(texts)
+        X = self._transform_fit(texts)
         base = LogisticRegression(
             C=self.C,
             class_weight=self.class_weight,
@@ -102,6 +102,10 @@ class LinearTrainer(BaseTrainer):
                 if len(np.unique(y)) < 2:
                     raise ValueError("training data has a single class; need at least two")
                 self.model_ = base.fit(X, y)
+
+    def _transform_fit(self, texts: list[str]) -> sparse.csr_matrix:
+        """Fit the vectorizer on ``texts`` and return their features."""
+        return self.vectorizer_.fit_transform(texts)
 
     def features(self, texts: Sequence[str]) -> sparse.csr_matrix:
         """The TF-IDF features (used for diversity in active learning)."""
