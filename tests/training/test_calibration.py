@@ -1,7 +1,12 @@
 import numpy as np
 import pytest
 
-from modlab.training.calibration import ProbabilityCalibrator, expected_calibration_error
+from modlab.training.calibration import (
+    ISOTONIC_MIN_ROWS,
+    ProbabilityCalibrator,
+    expected_calibration_error,
+    resolve_method,
+)
 
 
 def _miscalibrated(n, seed, distort):
@@ -51,3 +56,24 @@ def test_unknown_method_and_unfitted():
         ProbabilityCalibrator("beta")
     with pytest.raises(RuntimeError):
         ProbabilityCalibrator().transform(np.ones((1, 2)))
+
+
+def test_auto_uses_platt_on_small_calibration_sets():
+    assert resolve_method("auto", ISOTONIC_MIN_ROWS) == "isotonic"
+    assert resolve_method("auto", ISOTONIC_MIN_ROWS - 1) == "sigmoid"
+    assert resolve_method("isotonic", 10) == "isotonic"
+
+
+def test_isotonic_saturates_on_small_sets_where_platt_keeps_the_order():
+    """Why "auto" exists: on 150 calibration rows isotonic maps a fifth of new scores to
+    exactly 0 or 1 (certainty it has not earned, and ties that lose the ranking thresholds
+    need); Platt keeps every score strictly inside (0, 1), distinct and ordered."""
+    y, p = _miscalibrated(150, 3, overconfident)
+    iso = ProbabilityCalibrator("isotonic", multi_label=True).fit(p[:, None], y[:, None])
+    platt = ProbabilityCalibrator("sigmoid", multi_label=True).fit(p[:, None], y[:, None])
+    probe = np.sort(_miscalibrated(500, 4, overconfident)[1])[:, None]
+    saturated = iso.transform(probe)[:, 0]
+    assert np.isin(saturated, (0.0, 1.0)).mean() > 0.1
+    out = platt.transform(probe)[:, 0]
+    assert not np.isin(out, (0.0, 1.0)).any()
+    assert np.all(np.diff(out) >= 0) and len(np.unique(out)) > 400

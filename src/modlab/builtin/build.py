@@ -1,11 +1,12 @@
 """Build a built-in analyzer with the workbench: recipe → ``train_model`` → ``models_dir/name``.
 
-Every build is an ordinary workbench run: split, fit, isotonic calibration on the
-validation split, per-label thresholds chosen on the calibrated validation scores, test-split
-evaluation, MLflow run (experiment ``modlab-builtin``) and a new version of the registered
-model ``builtin-<name>`` (promoted to champion: the built directory is what the service
-serves). The predictor is written to ``<models_dir>/<name>/`` (``predictor.json`` +
-``model/``) with a ``build.json`` beside it (trainer, metrics, MLflow run and version).
+Every build is an ordinary workbench run: split, fit, probability calibration on the
+validation split (isotonic from 1,000 validation rows on, else Platt), per-label thresholds
+chosen on the calibrated validation scores, test-split evaluation, MLflow run (experiment
+``modlab-builtin``) and a new version of the registered model ``builtin-<name>`` (promoted to
+champion: the built directory is what the service serves). The predictor is written to
+``<models_dir>/<name>/`` (``predictor.json`` + ``model/``) with a ``build.json`` beside it
+(trainer, metrics, MLflow run and version).
 """
 
 from __future__ import annotations
@@ -104,7 +105,7 @@ def build_builtin(
         trainer=trainer,
         trainer_params=params,
         seed=seed,
-        calibration="isotonic",
+        calibration="auto",  # isotonic for the big recipes, Platt for the small ones
         neutral_label=data.neutral_label,
         log=log,
         register=log,

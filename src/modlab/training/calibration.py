@@ -16,7 +16,17 @@ from sklearn.isotonic import IsotonicRegression
 from sklearn.linear_model import LogisticRegression
 
 METHODS = ("isotonic", "sigmoid")
+# Isotonic regression needs about a thousand calibration scores; with fewer it learns a
+# coarse staircase that saturates at 0 and 1 (scikit-learn's user guide says the same).
+ISOTONIC_MIN_ROWS = 1000
 _EPS = 1e-6
+
+
+def resolve_method(method: str, n_rows: int) -> str:
+    """``"auto"``: isotonic from :data:`ISOTONIC_MIN_ROWS` calibration rows on, else Platt."""
+    if method == "auto":
+        return "isotonic" if n_rows >= ISOTONIC_MIN_ROWS else "sigmoid"
+    return method
 
 
 def _logit(p: np.ndarray) -> np.ndarray:

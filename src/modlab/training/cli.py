@@ -75,7 +75,7 @@ def train(
         "linear", "--trainer", "-t", help="linear | hybrid | transformer | embedding | auto"
     ),
     calibration: str = typer.Option(
-        "none", "--calibration", help="Probability calibration: none | isotonic | sigmoid."
+        "none", "--calibration", help="Probability calibration: none | isotonic | sigmoid | auto."
     ),
     objective: str = typer.Option(
         "f1", "--objective", help="Threshold objective for labels without --target."

@@ -18,7 +18,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from modlab.training.calibration import ProbabilityCalibrator
+from modlab.training.calibration import ProbabilityCalibrator, resolve_method
 from modlab.training.evaluation import EvaluationReport, evaluate
 from modlab.training.labels import NEUTRAL, encode_labels, targets_for_fit
 from modlab.training.predictor import Predictor
@@ -119,8 +119,9 @@ def train_model(
       (``embedding`` when some label has fewer than 100 examples, else ``linear``).
     * ``neutral_label``: the label that never flags and gets no threshold (``NEUTRAL``);
       with single-label data, name the "nothing wrong" class so.
-    * ``calibration``: ``None``, ``"isotonic"`` or ``"sigmoid"``, fitted on the validation
-      split; thresholds are then chosen on the calibrated validation scores.
+    * ``calibration``: ``None``, ``"isotonic"``, ``"sigmoid"`` or ``"auto"`` (isotonic from
+      1,000 calibration rows on, else Platt), fitted on the validation split; thresholds are
+      then chosen on the calibrated validation scores.
     * ``threshold_objective`` / ``threshold_targets``: see
       :func:`modlab.training.thresholds.calibrate_thresholds`.
     * ``cv_folds``: also report k-fold cross-validated metrics over train+validation.
@@ -209,6 +210,8 @@ def train_model(
 
     proba_val = raw_tune if tuning == "cv" else _proba(model, pick(tune_rows))
     calibrator = None
+    if calibration:
+        calibration = resolve_method(calibration, len(tune_rows))
     if calibration and len(tune_rows):
         calibrator = ProbabilityCalibrator(calibration, multi_label).fit(proba_val, Y[tune_rows])
         proba_val = calibrator.transform(proba_val)

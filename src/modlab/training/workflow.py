@@ -40,7 +40,7 @@ if TYPE_CHECKING:
 
 TRAINER_CHOICES = ("linear", "hybrid", "transformer", "embedding", "auto")
 TUNING_CHOICES = ("auto", "cv", "split")
-CALIBRATION_CHOICES = ("none", "isotonic", "sigmoid")
+CALIBRATION_CHOICES = ("none", "isotonic", "sigmoid", "auto")
 # Version tags written by this module (visible in the MLflow UI's model version page).
 TAG_THRESHOLDS = "modlab.thresholds"
 TAG_TRAINER = "modlab.trainer"
@@ -271,7 +271,8 @@ def train_from_store(
 
     * ``trainer``: ``linear``, ``transformer``, ``embedding`` or ``auto``;
       ``trainer_params`` go to the trainer (e.g. ``{"epochs": 1}``).
-    * ``calibration``: ``None``, ``"isotonic"`` or ``"sigmoid"`` (fitted on validation).
+    * ``calibration``: ``None``, ``"isotonic"``, ``"sigmoid"`` or ``"auto"`` (isotonic from
+      1,000 validation rows on, else Platt; fitted on validation).
     * ``objective`` / ``targets``: how thresholds are chosen on the validation split: ``"f1"``
       for every label, or per label ``{"SPAM": {"precision": 0.95}}`` / ``("recall", 0.9)``.
     * ``promote``: ``True`` (always), ``False`` (never) or ``"if_none"`` (when the model has
