@@ -79,6 +79,8 @@ def test_evaluation_splits_are_fixed_and_sized():
     n_dav = len(ds.read_davidson())
     assert 0.17 * n_dav < len(sets["davidson_hate"].texts) < 0.23 * n_dav
     assert sum(sets["sms_spam"].y) > 100
+    comments = sets["comment_spam"]  # SPAM beyond SMS: both sides held out from every recipe
+    assert sum(comments.y) >= 40 and len(comments.y) - sum(comments.y) >= 20
     # the held-out choice depends on the text only (same on every machine)
     assert ds.heldout("Some  TEXT") == ds.heldout("some text")
     assert sets["davidson_hate"].texts == ds.eval_sets()["davidson_hate"].texts

@@ -23,6 +23,8 @@ Evaluation splits never reach training, validation or threshold tuning:
 * TweetEval: the official ``test`` splits;
 * Davidson and SMS spam: a fixed 20 % chosen by a hash of the normalised text (stable on
   every machine, and duplicates always fall on the same side);
+* modlab's own comment spam and ordinary comments with links and prices (``comment_spam``,
+  no target): the same fixed 25 % as the held-out seeds;
 
 and any training text equal (after normalisation) to an evaluation text is dropped.
 """
@@ -283,6 +285,7 @@ def eval_sets() -> dict[str, EvalSet]:
     sms = [(t, s) for t, s in read_sms() if heldout(t)]
     hate = read_tweeteval("hate", "test")
     off = read_tweeteval("offensive", "test")
+    comment_spam, comment_ham = _comment_spam_heldout()
     return {
         "tweeteval_hate": EvalSet(
             "tweeteval_hate",
@@ -319,7 +322,26 @@ def eval_sets() -> dict[str, EvalSet]:
             "spam",
             "target ≥ 0.97 (SPAM F1)",
         ),
+        "comment_spam": EvalSet(
+            "comment_spam",
+            comment_spam + comment_ham,
+            [1] * len(comment_spam) + [0] * len(comment_ham),
+            "spam",
+            "(no target; held-out hand-written comment spam vs. ordinary comments, SPAM F1)",
+        ),
     }
+
+
+# The hard-negative section that is the ham side of the comment-spam evaluation.
+COMMENT_HAM_SECTION = "ordinary comments that mention links, prices, channels and contacts"
+
+
+def _comment_spam_heldout() -> tuple[list[str], list[str]]:
+    """The held-out share (``seed_heldout``) of modlab's comment spam and of its ordinary
+    comments with links, prices and contacts: SPAM beyond SMS, never trained on."""
+    spam = [t for t in _repo_list("spam_comments.txt") if seed_heldout(t)]
+    ham = [t for s, t in hard_negative_sections() if s == COMMENT_HAM_SECTION and seed_heldout(t)]
+    return spam, ham
 
 
 @lru_cache(maxsize=1)
