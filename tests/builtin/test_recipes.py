@@ -57,7 +57,8 @@ def test_label_mapping_of_sources():
 
 def test_hard_negatives_are_trained_as_harmless(recipes):
     tox = recipes["toxicity"]
-    negatives = set(ds.hard_negatives())
+    held_out = ds.eval_keys()  # the comment-spam evaluation holds out some ordinary comments
+    negatives = {t for t in ds.hard_negatives() if normalise_text(t) not in held_out}
     assert len(negatives) >= 100
     seen = [lab for t, lab in zip(tox.texts, tox.labels, strict=True) if t in negatives]
     assert len(seen) == len(negatives)
