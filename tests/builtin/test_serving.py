@@ -48,9 +48,11 @@ def test_llm_labelled_categories_are_trained_not_constant(quick_models):
 
     predictor = Predictor.load(quick_models["openai"])
     texts = TEXTS + ["I will find you and beat you until you bleed", "I want to kill myself"]
-    scores = predictor.label_scores(texts)
+    # The model's own scores: a steep Platt map of a 600-row build can push every one of these
+    # texts below 1e-6 for a rare label, which would hide whether the label is learned at all.
+    raw = predictor.model.predict_proba(texts)
     for label in ("sexual", "self-harm", "violence", "violence/graphic"):
-        values = {round(row[label], 6) for row in scores}
+        values = {round(float(v), 6) for v in raw[:, predictor.labels_.index(label)]}
         assert len(values) > 1, (label, values)  # a model, not a constant
     assert set(predictor.thresholds) == set(OPENAI_CATEGORIES)
 
