@@ -41,7 +41,7 @@ def test_seed_evaluation_counts_the_held_out_seeds(quick_models):
     held = [s for s in ds.read_seeds() if ds.seed_heldout(s.text)]
     result = evaluate_seeds(Predictor.load(quick_models["openai"]), "openai")
     assert result["n_seeds"] == len(held)
-    sexual = sum("sexual" in ds.concept_labels("openai", ds._seed_example(s)) for s in held)
+    sexual = sum("sexual" in ds.concept_labels("openai", ds.seed_example(s)) for s in held)
     assert result["labels"]["sexual"]["positives"] == sexual > 0
     for m in result["labels"].values():
         assert 0.0 <= m["precision"] <= 1.0 and 0.0 <= m["f1"] <= 1.0

@@ -7,6 +7,8 @@ model is built, asking for it is a clear "not built yet" error, never a fake sco
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from modlab.analyzers.base import Analyzer
 from modlab.analyzers.registry import AnalyzerUnavailable, register_analyzer
 
@@ -36,13 +38,25 @@ BUILTIN_LABELS: dict[str, tuple[str, ...]] = {
 }
 
 
+def builtin_dir(name: str, models_dir: Path | None = None) -> Path:
+    """Where the built-in analyzer ``name`` is built to and loaded from."""
+    from modlab.settings import get_settings
+
+    return Path(models_dir or get_settings().models_dir) / name
+
+
+def is_built(name: str, models_dir: Path | None = None) -> bool:
+    from modlab.training.predictor import META_FILE
+
+    return (builtin_dir(name, models_dir) / META_FILE).exists()
+
+
 def _factory(name: str):
     def load() -> Analyzer:
         from modlab.analyzers.trained import PredictorAnalyzer
-        from modlab.settings import get_settings
 
-        path = get_settings().models_dir / name
-        if not (path / "predictor.json").exists():
+        path = builtin_dir(name)
+        if not is_built(name):
             raise AnalyzerUnavailable(
                 f"built-in model {name!r} is not built yet; "
                 f"run `modlab models build-builtin {name}` (done by `make serve`)"

@@ -18,9 +18,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from modlab.analyzers.builtin import BUILTIN_LABELS
+from modlab.analyzers.builtin import BUILTIN_LABELS, builtin_dir, is_built
 from modlab.builtin.datasets import BUILDABLE, NO_DATA_LABELS, recipe
-from modlab.settings import get_settings
 
 EXPERIMENT = "modlab-builtin"
 BUILD_FILE = "build.json"
@@ -54,9 +53,10 @@ TRAINER_PARAMS: dict[str, dict[str, Any]] = {
 ANALYZER_PARAMS: dict[tuple[str, str], dict[str, Any]] = {
     ("quality", "linear"): {"C": 10.0, "max_features": 300_000},
 }
+_LINEAR_QUICK = {"C": 4.0, "max_features": 20_000, "char_ngrams": (2, 4)}
 QUICK_PARAMS: dict[str, dict[str, Any]] = {
-    "linear": {"C": 4.0, "max_features": 20_000, "char_ngrams": (2, 4)},
-    "hybrid": {"C": 4.0, "max_features": 20_000, "char_ngrams": (2, 4)},
+    "linear": _LINEAR_QUICK,
+    "hybrid": _LINEAR_QUICK,
     "embedding": {"C": 2.0},
     "transformer": {"epochs": 1, "max_length": 32, "max_steps": 20},
 }
@@ -67,7 +67,7 @@ def registered_name(name: str) -> str:
 
 
 def model_path(name: str, models_dir: Path | None = None) -> Path:
-    return Path(models_dir or get_settings().models_dir) / name
+    return builtin_dir(name, models_dir)
 
 
 def build_builtin(
@@ -184,10 +184,9 @@ def _install(name: str, predictor, info: dict[str, Any], models_dir: Path | None
 
 def build_info(name: str, models_dir: Path | None = None) -> dict[str, Any] | None:
     """``build.json`` of a built analyzer, or None when it is not built."""
-    path = model_path(name, models_dir)
-    if not (path / "predictor.json").exists():
+    if not is_built(name, models_dir):
         return None
-    meta = path / BUILD_FILE
+    meta = model_path(name, models_dir) / BUILD_FILE
     return json.loads(meta.read_text()) if meta.exists() else {}
 
 

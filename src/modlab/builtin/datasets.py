@@ -759,7 +759,7 @@ def hard_negative_sections() -> list[tuple[str, str]]:
     return out
 
 
-def _seed_example(seed: Seed) -> Example:
+def seed_example(seed: Seed) -> Example:
     concepts = {c: c in seed.concepts for c in LLM_CONCEPTS}
     concepts["hate"] = "hate" in seed.concepts
     concepts["offensive"] = "offensive" in seed.concepts or "hate" in seed.concepts
@@ -807,7 +807,7 @@ def _override(text: str, concepts: dict[str, bool]) -> None:
 @lru_cache(maxsize=1)
 def llm_examples() -> tuple[Example, ...]:
     """Training seeds (hand labels) + LLM-labelled pool rows, every concept set."""
-    out = [_seed_example(s) for s in read_seeds() if not seed_heldout(s.text)]
+    out = [seed_example(s) for s in read_seeds() if not seed_heldout(s.text)]
     mod = _moderation_concepts()
     for row in read_llm_labels():
         concepts = llm_concepts(row["llm"], row["text"])
@@ -874,7 +874,7 @@ def toxicity_examples() -> list[Example]:
     for s in read_seeds():
         if seed_heldout(s.text) or normalise_text(s.text) in taken:
             continue
-        seed = _seed_example(s)
+        seed = seed_example(s)
         concepts = {c: seed.concepts[c] for c in CONCEPTS}
         out += [Example(s.text, "seed", dict(concepts)) for _ in range(MODERATION_REPEATS["seed"])]
     return _drop_eval(out)

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 from sklearn.metrics import average_precision_score, f1_score, precision_recall_fscore_support
 
+from modlab.analyzers.builtin import builtin_dir, is_built
 from modlab.builtin import datasets as ds
 from modlab.builtin.datasets import NO_DATA_LABELS, EvalSet, eval_sets
 from modlab.training.calibration import expected_calibration_error
@@ -153,7 +154,7 @@ def evaluate_seeds(predictor: Predictor, analyzer: str) -> dict[str, Any]:
         rows = held
         gold = np.zeros((len(rows), len(names)), dtype=int)
         for i, s in enumerate(rows):
-            for label in ds.concept_labels(analyzer, ds._seed_example(s)):
+            for label in ds.concept_labels(analyzer, ds.seed_example(s)):
                 gold[i, names.index(label)] = 1
         pred = predictor.flags([s.text for s in rows]).astype(int)
     labels = [n for n in names if n != "NEUTRAL" or analyzer == "sentiment"]
@@ -181,10 +182,10 @@ def evaluate_builtins(models_dir: Path, names: Sequence[str]) -> dict[str, Any]:
     sets = eval_sets()
     results: dict[str, Any] = {}
     for name in names:
-        path = models_dir / name
-        if not (path / "predictor.json").exists():
+        if not is_built(name, models_dir):
             results[name] = {"built": False}
             continue
+        path = builtin_dir(name, models_dir)
         predictor = Predictor.load(path)
         info = load_build_info(path)
         results[name] = {

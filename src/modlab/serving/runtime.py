@@ -228,6 +228,7 @@ class Runtime:
         """Load the analyzers some project enables, and the built models behind the drop-in
         routes (``/v1/moderations``: openai, ``/1.0/text/check.json``: sightengine), so the
         first request to a worker does not pay ~1 s for loading them."""
+        from modlab.analyzers.builtin import is_built
         from modlab.analyzers.registry import AnalyzerUnavailable, get_analyzer
         from modlab.projects.filters import DETECTOR_NAMES
 
@@ -240,11 +241,7 @@ class Runtime:
             and name != "language"
             and not name.startswith("agent:")  # LLM-judged, nothing to load
         }
-        wanted |= {
-            name
-            for name in COMPAT_ANALYZERS
-            if (self.settings.models_dir / name / "predictor.json").exists()
-        }
+        wanted |= {name for name in COMPAT_ANALYZERS if is_built(name, self.settings.models_dir)}
         for name in sorted(wanted):
             try:
                 get_analyzer(name).predict(["warm up"])

@@ -31,9 +31,10 @@ Promote = Literal["never", "if_none", "always"]
 Tuning = Literal["split", "cv"]
 DEFAULT_TUNING_FOLDS = 5
 # What ``tuning="cv"`` searches when no grid is given (per trainer; others: no search).
+_C_GRID: dict[str, tuple[Any, ...]] = {"C": (1.0, 3.0, 10.0, 30.0)}
 DEFAULT_PARAM_GRIDS: dict[str, dict[str, tuple[Any, ...]]] = {
-    "linear": {"C": (1.0, 3.0, 10.0, 30.0)},
-    "hybrid": {"C": (1.0, 3.0, 10.0, 30.0)},
+    "linear": _C_GRID,
+    "hybrid": _C_GRID,
 }
 
 
@@ -115,7 +116,7 @@ def train_model(
 
     * ``labels``: one per text, ``None`` for not yet annotated (those are skipped); names,
       indices into ``label_names``, or lists of them when ``multi_label``.
-    * ``trainer``: ``linear`` (default), ``transformer``, ``embedding`` or ``auto``
+    * ``trainer``: ``linear`` (default), ``hybrid``, ``transformer``, ``embedding`` or ``auto``
       (``embedding`` when some label has fewer than 100 examples, else ``linear``).
     * ``neutral_label``: the label that never flags and gets no threshold (``NEUTRAL``);
       with single-label data, name the "nothing wrong" class so.

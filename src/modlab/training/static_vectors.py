@@ -61,7 +61,7 @@ class StaticEncoder:
         self.tokenizer.no_padding()
         self.tokenizer.no_truncation()
         self.weights = np.ones(len(vectors), dtype=np.float32)
-        self.special = set(self.tokenizer.get_vocab().get(t, -1) for t in _SPECIAL)
+        self.special = {self.tokenizer.token_to_id(t) for t in _SPECIAL}
 
     @classmethod
     def from_minilm(cls, dims: int = 256) -> StaticEncoder:

@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from modlab.training.labels import encode_labels, non_neutral
-from modlab.training.pipeline import TrainResult, train_model
+from modlab.training.pipeline import DEFAULT_PARAM_GRIDS, TrainResult, train_model
 
 if TYPE_CHECKING:
     from modlab.data.store import ExampleStore, TrainingSet
@@ -269,7 +269,7 @@ def train_from_store(
 ) -> TrainResult:
     """Train ``model`` on its labelled examples in the store; log, register, maybe promote.
 
-    * ``trainer``: ``linear``, ``transformer``, ``embedding`` or ``auto``;
+    * ``trainer``: ``linear``, ``hybrid``, ``transformer``, ``embedding`` or ``auto``;
       ``trainer_params`` go to the trainer (e.g. ``{"epochs": 1}``).
     * ``calibration``: ``None``, ``"isotonic"``, ``"sigmoid"`` or ``"auto"`` (isotonic from
       1,000 validation rows on, else Platt; fitted on validation).
@@ -291,7 +291,7 @@ def train_from_store(
     if tuning not in TUNING_CHOICES:
         raise WorkflowError(f"tuning must be one of {TUNING_CHOICES}, not {tuning!r}")
     if tuning == "auto":
-        tuning = "cv" if trainer in ("linear", "hybrid") else "split"
+        tuning = "cv" if trainer in DEFAULT_PARAM_GRIDS else "split"  # cheap fits: CV pays
     store = _store(store)
     ts = store.training_set(model, label_sources=label_sources)
     check_training_set(ts)
