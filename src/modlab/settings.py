@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -45,6 +46,10 @@ class Settings(BaseSettings):
     max_text_chars: int = 10_000
     # How often the service re-checks the MLflow registry for a newly promoted champion.
     model_poll_s: float = 10.0
+    # How a saved ``transformer`` model answers: "auto" = through its ONNX copy when ONNX
+    # Runtime is installed (~3x torch's texts/s one at a time on CPU), "onnx" = insist,
+    # "torch" = the PyTorch weights.
+    transformer_runtime: Literal["auto", "onnx", "torch"] = "auto"
 
     # Service processes: BentoML workers ("cpu_count" or a number; each loads its own
     # models), request-log/usage writes batched every this many ms (0: written inside each

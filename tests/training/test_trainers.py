@@ -3,6 +3,7 @@ import pytest
 from sklearn.base import clone
 from sklearn.metrics import roc_auc_score
 
+from modlab.settings import get_settings
 from modlab.training.trainers import (
     EmbeddingTrainer,
     LinearTrainer,
@@ -111,6 +112,42 @@ def test_transformer_smoke_fit_and_roundtrip(tmp_path):
     loaded = load_trainer(t.save(tmp_path / "tf"))
     assert isinstance(loaded, TransformerTrainer) and loaded.max_steps == 2
     assert np.allclose(loaded.predict_proba(texts[:5]), proba, atol=1e-5)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("multi_label", [False, True])
+def test_transformer_saved_model_serves_through_onnx_with_torch_answers(
+    tmp_path, monkeypatch, multi_label
+):
+    if multi_label:
+        texts, labels, names = make_multilabel(16, seed=1)
+    else:
+        texts, labels = make_spam(16, seed=1)
+        names = ["NEUTRAL", "SPAM"]
+    t = TransformerTrainer(
+        labels=names, multi_label=multi_label, epochs=1, batch_size=8, max_steps=2,
+        max_length=16, device="cpu",
+    ).fit(texts, labels)  # fmt: skip
+    probe = [*texts[:6], "a much longer text than any of the training examples " * 3, ""]
+    expected = t.predict_proba(probe)
+    path = t.save(tmp_path / "tf")
+    assert (path / "model.onnx").exists()
+
+    onnx_model = load_trainer(path)
+    assert onnx_model.onnx_session_ is not None and not hasattr(onnx_model, "model_")
+    assert np.allclose(onnx_model.predict_proba(probe), expected, atol=1e-5)
+    # Saving the ONNX-served model elsewhere keeps both forms (promotion copies models).
+    again = load_trainer(onnx_model.save(tmp_path / "copy"))
+    assert np.allclose(again.predict_proba(probe), expected, atol=1e-5)
+
+    monkeypatch.setenv("MODLAB_TRANSFORMER_RUNTIME", "torch")
+    get_settings.cache_clear()
+    try:
+        torch_model = load_trainer(path)
+        assert torch_model.onnx_session_ is None and hasattr(torch_model, "model_")
+        assert np.allclose(torch_model.predict_proba(probe), expected, atol=1e-6)
+    finally:
+        get_settings.cache_clear()
 
 
 @pytest.mark.slow
