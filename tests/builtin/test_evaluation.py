@@ -14,6 +14,7 @@ from modlab.builtin.evaluation import (
     format_report,
     score_set,
 )
+from modlab.training.calibration import ece_noise_floor
 
 pytestmark = pytest.mark.slow  # uses the package's quick builds
 
@@ -33,6 +34,7 @@ def test_score_set_flags_by_the_calibrated_thresholds(quick_models):
     assert got.labels == labels and got.n == 9 and got.positives == 6
     assert got.f1 == pytest.approx(f1_score(es.y, flag))
     assert got.macro_f1 == pytest.approx(f1_score(es.y, flag, average="macro"))
+    assert got.ece_floor == pytest.approx(ece_noise_floor(proba[:, cols].max(axis=1)))
 
 
 def test_seed_evaluation_counts_the_held_out_seeds(quick_models):
@@ -62,3 +64,5 @@ def test_report_prints_every_target_and_the_seed_table(quick_models, builtin_dat
     for set_name, _analyzer, _metric, target in TARGETS:
         assert set_name in report and f"{target:.2f}" in report
     assert "propriety    FLIRTATION" in report
+    floor = results["propriety"]["internal_test"]["ece_floor"]  # quick build: same code path
+    assert f"({floor:.3f})" in report

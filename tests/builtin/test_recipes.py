@@ -126,3 +126,18 @@ def test_toxicity_trains_on_the_seeds_training_share(recipes):
     assert kept and all(labels[normalise_text(s.text)] == ["NEUTRAL"] for s in kept)
     held = [s for s in seeds if ds.seed_heldout(s.text)]
     assert held and not any(normalise_text(s.text) in labels for s in held)
+
+
+def test_small_recipes_get_everyday_sms_as_neutral_filler(recipes):
+    sms = ds._neutral_sms(ds.SMS_FILLER, 0, set())
+    spam = {t for t, is_spam in ds.read_sms() if is_spam}
+    keywords = ds.keyword_rx(*ds.CONCEPT_KEYWORDS)
+    assert len(sms) == ds.SMS_FILLER and not spam & set(sms)
+    assert not any(keywords.search(t) or ds._SMS_ROMANCE.search(t) for t in sms)
+    assert "Thank you princess! I want to see your nice juicy booty..." not in sms
+    for name in ("nsfw", "propriety"):
+        r = recipes[name]
+        filler = [lab for lab, src in zip(r.labels, r.sources, strict=True) if src == "sms"]
+        assert len(filler) == ds.SMS_FILLER, name
+        assert all(lab == ["NEUTRAL"] for lab in filler), name
+    assert "sms" not in set(recipes["sentiment"].sources)  # ham carries sentiment

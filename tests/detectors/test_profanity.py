@@ -7,7 +7,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from modlab.detectors import DetectorOptions, Mode, get_detector
-from modlab.detectors.profanity import ProfanityDetector, fold
+from modlab.detectors.profanity import ProfanityDetector, fold, mask_safe_phrases
 from modlab.detectors.profanity_eval import SCUNTHORPE, evasion_set
 from modlab.settings import get_settings
 
@@ -173,6 +173,18 @@ def test_names_and_fixed_phrases_are_not_profane(
 def test_a_safe_phrase_does_not_hide_profanity_elsewhere(detector: ProfanityDetector) -> None:
     text = "Stop being a dick and give me back my copy of Moby Dick."
     assert texts(detector, text, Mode.NORMAL) == ["dick"]
+
+
+def test_mask_safe_phrases_drops_the_listed_word_inside_names_only() -> None:
+    assert mask_safe_phrases("I grew up reading Dick Tracy's comics") == (
+        "I grew up reading Tracy's comics"
+    )
+    assert mask_safe_phrases("Stop being a dick, Moby Dick is great") == (
+        "Stop being a dick, Moby is great"
+    )
+    assert mask_safe_phrases("a blue tit by the pussy willow") == "a blue by the willow"
+    plain = "nothing to see here, you absolute dick"
+    assert mask_safe_phrases(plain) is plain
 
 
 def test_spans_point_at_original_text_after_normalisation(detector: ProfanityDetector) -> None:

@@ -4,6 +4,7 @@ import pytest
 from modlab.training.calibration import (
     ISOTONIC_MIN_ROWS,
     ProbabilityCalibrator,
+    ece_noise_floor,
     expected_calibration_error,
     resolve_method,
 )
@@ -77,3 +78,21 @@ def test_isotonic_saturates_on_small_sets_where_platt_keeps_the_order():
     out = platt.transform(probe)[:, 0]
     assert not np.isin(out, (0.0, 1.0)).any()
     assert np.all(np.diff(out) >= 0) and len(np.unique(out)) > 400
+
+
+def test_ece_noise_floor_is_the_ece_of_calibrated_outcomes_and_shrinks_with_rows():
+    rng = np.random.default_rng(3)
+    floors = []
+    for n in (250, 2500):
+        p = rng.beta(0.7, 0.7, n)
+        simulated = [expected_calibration_error(rng.random(n) < p, p) for _ in range(300)]
+        floor = ece_noise_floor(p)
+        assert abs(floor - np.mean(simulated)) < 0.004
+        floors.append(floor)
+    assert floors[0] > 0.04 and floors[1] < floors[0] / 2.5  # ~1/sqrt(n)
+    # A miscalibrated model (scores squashed towards 0.5) sits far above its floor.
+    p = rng.beta(0.7, 0.7, 2500)
+    y = rng.random(2500) < p
+    squashed = 0.5 + (p - 0.5) * 0.4
+    assert expected_calibration_error(y, squashed) > 3 * ece_noise_floor(squashed)
+    assert np.isnan(ece_noise_floor(np.array([])))

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from modlab.training.calibration import expected_calibration_error
+from modlab.training.calibration import ece_noise_floor, expected_calibration_error
 from modlab.training.evaluation import evaluate
 
 NAMES = ["NEUTRAL", "SPAM"]
@@ -63,6 +63,16 @@ def test_ece_hand_computed():
     # bins: [0.1,0.2): |0.5-0.15|·2/4 ; [0.8,0.9): 0.15/4 ; [0.9,1]: 0.05/4
     assert expected_calibration_error(y, p) == pytest.approx(0.175 + 0.0375 + 0.0125)
     assert expected_calibration_error([1, 0], [1.0, 0.0]) == 0.0
+
+
+def test_report_carries_the_ece_noise_floor_of_its_scores():
+    Y, proba = _binary()
+    single = evaluate(Y, proba, NAMES, multi_label=False)
+    assert single.ece_floor == pytest.approx(ece_noise_floor(proba.max(axis=1)))
+    assert single.metrics()["ece_floor"] == pytest.approx(single.ece_floor)
+    multi = evaluate(Y, proba, NAMES, multi_label=True)
+    floors = [ece_noise_floor(proba[:, j]) for j in range(2)]
+    assert multi.ece_floor == pytest.approx(np.mean(floors))
 
 
 def test_multilabel_metrics_and_plots(tmp_path):

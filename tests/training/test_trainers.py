@@ -99,6 +99,27 @@ def test_embedding_trainer_few_shot(tmp_path):
     assert not (tmp_path / "emb" / "model.safetensors").exists()  # encoder is not copied
 
 
+@pytest.mark.parametrize("trainer", ["linear", "hybrid"])
+def test_mask_safe_phrases_keeps_names_out_of_a_lexical_label(tmp_path, trainer):
+    # "dick" always means PROFANE in the training data, which has no "Dick Tracy".
+    rude = [f"you are such a dick {w}" for w in ("today", "again", "mate", "lol", "honestly")]
+    rude += [f"what a dick move by {w}" for w in ("him", "her", "them", "you", "the boss")]
+    calm = [f"I read a good book about {w}" for w in ("birds", "cats", "trains", "ships")]
+    calm += [f"we talked about {w} at lunch" for w in ("work", "music", "films", "food")]
+    texts, labels = rude + calm, ["PROFANE"] * len(rude) + ["NEUTRAL"] * len(calm)
+    probe = ["I grew up reading Dick Tracy's comics", "stop being a dick"]
+    scores = {}
+    for mask in (False, True):
+        t = make_trainer(
+            trainer, labels=["NEUTRAL", "PROFANE"], C=10.0, mask_safe_phrases=mask
+        ).fit(texts, labels)
+        scores[mask] = t.predict_proba(probe)[:, 1]
+    assert scores[False][0] > scores[True][0] + 0.2  # unmasked, the name reads as profanity
+    assert scores[True][0] < 0.5 < scores[True][1]  # masked: the name is not, the insult is
+    loaded = load_trainer(t.save(tmp_path / trainer))
+    assert loaded.mask_safe_phrases and np.allclose(loaded.predict_proba(probe)[:, 1], scores[True])
+
+
 @pytest.mark.slow
 def test_transformer_smoke_fit_and_roundtrip(tmp_path):
     texts, labels = make_spam(24, seed=0)

@@ -911,6 +911,37 @@ def _neutral_tweets(n: int, seed: int, exclude: set[str]) -> list[str]:
     return rng.sample(cands, min(n, len(cands)))
 
 
+# Pet names and flirting the concept keywords miss, common in SMS between partners.
+_SMS_ROMANCE = re.compile(
+    r"(?<![a-z])(?:lov|luv|booty|juicy|naughty|xxx|sweet|darling|honey|princess|dear|bed\b|"
+    r"ass\b|wet\b|hot\b|hug|muah|dream|heart|lady|boy ?friend|girl ?friend|wife|husband)",
+    re.IGNORECASE,
+)
+
+
+def _neutral_sms(n: int, seed: int, exclude: set[str]) -> list[str]:
+    """Random SMS ham with no keyword of any concept group (NEUTRAL filler, noisy).
+
+    Short first-person everyday messages ("I want to go home", "tonight I'm cooking"), which
+    the tweets and sentences lack: without them nsfw called "I want to go home" UNSAFE 0.9.
+    """
+    rng = random.Random(seed)
+    rx = keyword_rx(*CONCEPT_KEYWORDS)
+    held_out = eval_keys()
+    cands = sorted(
+        {
+            text
+            for text, spam in read_sms()
+            if not spam
+            and not rx.search(text)
+            and not _SMS_ROMANCE.search(text)
+            and normalise_text(text) not in exclude
+            and normalise_text(text) not in held_out  # SMS spam evaluation texts
+        }
+    )
+    return rng.sample(cands, min(n, len(cands)))
+
+
 def _neutral_sentences(n: int, seed: int, exclude: set[str]) -> list[str]:
     rng = random.Random(seed)
     rx = keyword_rx(*CONCEPT_KEYWORDS)
@@ -922,6 +953,9 @@ def _neutral_sentences(n: int, seed: int, exclude: set[str]) -> list[str]:
         }
     )
     return rng.sample(cands, min(n, len(cands)))
+
+
+SMS_FILLER = 800  # keyword-free SMS ham per small recipe (propriety, nsfw)
 
 
 def llm_recipe_examples(name: str, seed: int = 0) -> tuple[list[Example], list]:
@@ -941,6 +975,7 @@ def llm_recipe_examples(name: str, seed: int = 0) -> tuple[list[Example], list]:
         ]
         filler = [Example(t, "tweets", {}) for t in _neutral_tweets(1500, seed, taken)]
         filler += [Example(t, "lingua_en", {}) for t in _neutral_sentences(500, seed, taken)]
+        filler += [Example(t, "sms", {}) for t in _neutral_sms(SMS_FILLER, seed, taken)]
         examples += negs
     else:  # nsfw: keyword-free tweets only (lingua sentences touch SENSITIVE topics)
         for section, text in hard_negative_sections():
@@ -951,6 +986,7 @@ def llm_recipe_examples(name: str, seed: int = 0) -> tuple[list[Example], list]:
             concepts["sensitive"] = sensitive
             examples.append(Example(text, "hard_negative", concepts))
         filler = [Example(t, "tweets", {}) for t in _neutral_tweets(1000, seed + 1, taken)]
+        filler += [Example(t, "sms", {}) for t in _neutral_sms(SMS_FILLER, seed + 1, taken)]
     examples += filler
     examples = _drop_eval(_drop_heldout_seeds(examples))
     return examples, [concept_labels(name, e) for e in examples]

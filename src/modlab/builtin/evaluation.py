@@ -21,7 +21,7 @@ from sklearn.metrics import average_precision_score, f1_score, precision_recall_
 from modlab.analyzers.builtin import builtin_dir, is_built
 from modlab.builtin import datasets as ds
 from modlab.builtin.datasets import NO_DATA_LABELS, EvalSet, eval_sets
-from modlab.training.calibration import expected_calibration_error
+from modlab.training.calibration import ece_noise_floor, expected_calibration_error
 from modlab.training.predictor import Predictor
 
 # Which labels of each analyzer answer each evaluation concept.
@@ -60,6 +60,7 @@ class SetScore:
     recall: float
     auprc: float
     ece: float
+    ece_floor: float  # the ECE perfectly calibrated scores would show on this many rows
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -108,6 +109,7 @@ def score_set(
         recall=float(recall),
         auprc=float(average_precision_score(y, score)) if 0 < y.sum() < len(y) else math.nan,
         ece=float(expected_calibration_error(y, score)),
+        ece_floor=ece_noise_floor(score),
     )
 
 
@@ -222,17 +224,24 @@ def format_report(results: dict[str, Any]) -> str:
             f"{set_name:<22}{analyzer:<13}{metric:<10}{_fmt(value):>7}{target:>8.2f}  "
             f"{ok:<4} {sets[set_name].anchor}"
         )
-    lines += ["", "Calibration: ECE of the analyzer's scores (target ≤ 0.05)", ""]
-    lines.append(f"{'analyzer':<13}{'trainer':<13}{'build s':>8}{'ECE test':>10}  per eval set")
+    lines += [
+        "",
+        "Calibration: ECE of the analyzer's scores (target ≤ 0.05); in brackets the ECE that",
+        "perfectly calibrated scores would show on as many rows (small sets cannot show less)",
+        "",
+    ]
+    lines.append(f"{'analyzer':<13}{'trainer':<13}{'build s':>8}{'ECE test':>16}  per eval set")
     for name, res in results.items():
         if not res.get("built"):
             lines.append(f"{name:<13}not built")
             continue
-        ece = res["internal_test"].get("ece")
-        per = ", ".join(f"{s['eval_set']} {_fmt(s['ece'])}" for s in res["sets"])
+        test = res["internal_test"]
+        ece = f"{_fmt(test.get('ece'))} ({_fmt(test.get('ece_floor'))})"
+        per = ", ".join(
+            f"{s['eval_set']} {_fmt(s['ece'])} ({_fmt(s.get('ece_floor'))})" for s in res["sets"]
+        )
         lines.append(
-            f"{name:<13}{res['trainer'] or '?':<13}{_fmt(res['build_seconds']):>8}"
-            f"{_fmt(ece):>10}  {per}"
+            f"{name:<13}{res['trainer'] or '?':<13}{_fmt(res['build_seconds']):>8}{ece:>16}  {per}"
         )
     lines += [
         "",

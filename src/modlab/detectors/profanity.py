@@ -608,11 +608,14 @@ class ProfanityMatcher:
 
 
 @lru_cache(maxsize=1)
+def safe_phrases() -> tuple[str, ...]:
+    """The English names and fixed expressions a listed word is not reported inside."""
+    return tuple(_read_list(PROFANITY_DIR / "safe_phrases_en.txt"))
+
+
+@lru_cache(maxsize=1)
 def _safe_phrases_re() -> re.Pattern[str]:
-    phrases = [
-        r"\W+".join(map(re.escape, _WORD_RE.findall(line)))
-        for line in _read_list(PROFANITY_DIR / "safe_phrases_en.txt")
-    ]
+    phrases = [r"\W+".join(map(re.escape, _WORD_RE.findall(line))) for line in safe_phrases()]
     body = "|".join(sorted((p for p in phrases if p), key=len, reverse=True))
     return re.compile(rf"\b(?:{body})\b", re.IGNORECASE)
 
@@ -620,6 +623,29 @@ def _safe_phrases_re() -> re.Pattern[str]:
 def safe_phrase_spans(text: str) -> list[tuple[int, int]]:
     """Spans of ``safe_phrases_en.txt`` names in ``text`` ("Moby Dick", "blue tit")."""
     return [m.span() for m in _safe_phrases_re().finditer(text)]
+
+
+@lru_cache(maxsize=1)
+def _english_words() -> frozenset[str]:
+    return frozenset(build_lexicon(["en"]).exact)
+
+
+def mask_safe_phrases(text: str) -> str:
+    """``text`` with the listed words inside safe phrases dropped ("Dick Tracy" -> "Tracy").
+
+    For text classifiers (``LinearTrainer(mask_safe_phrases=True)``): the detector skips
+    these names, but a model that saw "dick" as profane in thousands of tweets cannot learn
+    "Dick Tracy" from a handful of examples (it scored "I grew up reading Dick Tracy's
+    comics" PROFANITY 0.97). The same word outside a safe phrase is kept.
+    """
+    if not _safe_phrases_re().search(text):
+        return text
+    words = _english_words()
+
+    def keep(m: re.Match[str]) -> str:
+        return " ".join(w for w in _WORD_RE.findall(m.group(0)) if w.lower() not in words)
+
+    return _safe_phrases_re().sub(keep, text)
 
 
 def _outside_safe_phrases(text: str, hits: list[_Hit]) -> list[_Hit]:

@@ -27,7 +27,11 @@ from sklearn.metrics import (
     roc_auc_score,
 )
 
-from modlab.training.calibration import expected_calibration_error, reliability_curve
+from modlab.training.calibration import (
+    ece_noise_floor,
+    expected_calibration_error,
+    reliability_curve,
+)
 from modlab.training.labels import NEUTRAL, decode_labels, non_neutral
 from modlab.training.plots import figure, save_png
 from modlab.training.thresholds import decide, flag_matrix
@@ -51,6 +55,8 @@ class EvaluationReport:
     flag: dict[str, float]  # "flagged at all" as one binary problem: precision/recall/f1
     ece: float
     confusion: np.ndarray
+    # ECE a perfectly calibrated model with the same scores would show on this many rows.
+    ece_floor: float
     Y_true: np.ndarray = field(repr=False)
     proba: np.ndarray = field(repr=False)
     Y_pred: np.ndarray = field(repr=False)
@@ -67,6 +73,7 @@ class EvaluationReport:
             "micro_f1": self.micro_f1,
             "accuracy": self.accuracy,
             "ece": self.ece,
+            "ece_floor": self.ece_floor,
             "flag_precision": self.flag["precision"],
             "flag_recall": self.flag["recall"],
             "flag_f1": self.flag["f1"],
@@ -92,6 +99,7 @@ class EvaluationReport:
             "micro_f1": self.micro_f1,
             "accuracy": self.accuracy,
             "ece": self.ece,
+            "ece_floor": self.ece_floor,
             "flag": self.flag,
             "thresholds": self.thresholds,
             "per_label": self.per_label.reset_index(names="label").to_dict(orient="records"),
@@ -263,11 +271,13 @@ def evaluate(
     if multi_label:
         confusion = multilabel_confusion_matrix(Y_true, Y_pred)
         ece = float(np.mean(per_label["ece"]))
+        ece_floor = float(np.mean([ece_noise_floor(col, n_bins) for col in proba.T]))
     else:
         t, q = Y_true.argmax(axis=1), Y_pred.argmax(axis=1)
         confusion = confusion_matrix(t, q, labels=list(range(len(names))))
         correct = (proba.argmax(axis=1) == t).astype(float)
         ece = expected_calibration_error(correct, proba.max(axis=1), n_bins)
+        ece_floor = ece_noise_floor(proba.max(axis=1), n_bins)
 
     flag_idx = non_neutral(names, neutral_label)
     true_flag = Y_true[:, flag_idx].any(axis=1)
@@ -286,6 +296,7 @@ def evaluate(
         accuracy=float((Y_pred == Y_true).all(axis=1).mean()),
         flag={"precision": float(fp), "recall": float(fr), "f1": float(ff)},
         ece=float(ece),
+        ece_floor=ece_floor,
         confusion=confusion,
         Y_true=Y_true,
         proba=proba,

@@ -36,6 +36,7 @@ class HybridTrainer(LinearTrainer):
         seed: int = 0,
         static_weight: float = 1.0,
         static_dims: int = 256,
+        mask_safe_phrases: bool = False,
     ) -> None:
         super().__init__(
             labels=labels,
@@ -48,6 +49,7 @@ class HybridTrainer(LinearTrainer):
             class_weight=class_weight,
             max_iter=max_iter,
             seed=seed,
+            mask_safe_phrases=mask_safe_phrases,
         )
         self.static_weight = static_weight
         self.static_dims = static_dims

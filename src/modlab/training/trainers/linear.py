@@ -42,6 +42,7 @@ class LinearTrainer(BaseTrainer):
         class_weight: str | None = "balanced",
         max_iter: int = 2000,
         seed: int = 0,
+        mask_safe_phrases: bool = False,
     ) -> None:
         self.labels = labels
         self.multi_label = multi_label
@@ -53,6 +54,18 @@ class LinearTrainer(BaseTrainer):
         self.class_weight = class_weight
         self.max_iter = max_iter
         self.seed = seed
+        self.mask_safe_phrases = mask_safe_phrases
+
+    def _texts(self, texts: Sequence[str]) -> list[str]:
+        """The input texts; with ``mask_safe_phrases``, names such as "Dick Tracy" lose their
+        listed word first (:func:`modlab.detectors.profanity.mask_safe_phrases`), in training
+        and prediction alike."""
+        texts = super()._texts(texts)
+        if not getattr(self, "mask_safe_phrases", False):
+            return texts
+        from modlab.detectors.profanity import mask_safe_phrases
+
+        return [mask_safe_phrases(t) for t in texts]
 
     def _vectorizer(self) -> FeatureUnion:
         common = dict(sublinear_tf=True, min_df=self.min_df, lowercase=True, dtype=np.float32)
