@@ -28,7 +28,6 @@ import statistics
 import subprocess
 import sys
 import time
-import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -466,6 +465,7 @@ def run_transformer_bench(seconds: float = 4.0, batches=(1, 8, 32)) -> None:
     import torch
 
     from modlab.training.trainers import make_trainer
+    from modlab.training.trainers.transformer import export_onnx
 
     rng = random.Random(0)
     texts = [t for t in TEXTS for _ in range(4)]
@@ -507,26 +507,10 @@ def run_transformer_bench(seconds: float = 4.0, batches=(1, 8, 32)) -> None:
 
         with tempfile.TemporaryDirectory() as d:
             path = Path(d) / "model.onnx"
-            enc = tokenizer(["hello world"], return_tensors="pt")
-            names = [n for n in ("input_ids", "attention_mask", "token_type_ids") if n in enc]
-            axes = {n: {0: "batch", 1: "seq"} for n in names}
-            axes["logits"] = {0: "batch"}
             t0 = time.perf_counter()
-            try:
-                with warnings.catch_warnings():  # the exporter's tracer warnings are expected
-                    warnings.simplefilter("ignore")
-                    torch.onnx.export(
-                        model,
-                        tuple(enc[n] for n in names),
-                        str(path),
-                        input_names=names,
-                        output_names=["logits"],
-                        dynamic_axes=axes,
-                        opset_version=17,
-                        dynamo=False,
-                    )
-            except Exception as exc:  # export paths differ between torch versions
-                ort_note = f"ONNX export failed ({type(exc).__name__}: {exc}); not measured"
+            # The exporter the transformer trainer saves models with (it warns on failure).
+            if export_onnx(model, tokenizer, path) is None:
+                ort_note = "ONNX export failed; not measured"
             else:
                 sessions = {}
                 for n in {n for _, n in configs}:
@@ -536,6 +520,7 @@ def run_transformer_bench(seconds: float = 4.0, batches=(1, 8, 32)) -> None:
                         str(path), opts, providers=["CPUExecutionProvider"]
                     )
                 session = sessions[threads]
+                names = [i.name for i in session.get_inputs()]
                 print(
                     f"ONNX export {time.perf_counter() - t0:.1f} s; onnxruntime {ort.__version__}"
                 )

@@ -167,29 +167,15 @@ class TransformerTrainer(BaseTrainer):
         device = next(self.model_.parameters()).device
         out = np.zeros((len(texts), len(self.labels_)), dtype=np.float64)
         with torch.inference_mode():
-            for batch in _hf.length_sorted_batches(texts, self.eval_batch_size):
-                enc = self.tokenizer_(
-                    [texts[i] for i in batch],
-                    padding=True,
-                    truncation=True,
-                    max_length=self.max_length,
-                    return_tensors="pt",
-                ).to(device)
-                logits = self.model_(**enc).logits.float()
+            for batch, enc in self._encoded_batches(texts, "pt"):
+                logits = self.model_(**enc.to(device)).logits.float()
                 probs = torch.sigmoid(logits) if self.multi_label_ else logits.softmax(-1)
                 out[batch] = probs.cpu().numpy()
         return out
 
     def _predict_onnx(self, texts: list[str]) -> np.ndarray:
         out = np.zeros((len(texts), len(self.labels_)), dtype=np.float64)
-        for batch in _hf.length_sorted_batches(texts, self.eval_batch_size):
-            enc = self.tokenizer_(
-                [texts[i] for i in batch],
-                padding=True,
-                truncation=True,
-                max_length=self.max_length,
-                return_tensors="np",
-            )
+        for batch, enc in self._encoded_batches(texts, "np"):
             feed = {name: enc[name].astype(np.int64) for name in self.onnx_inputs_}
             logits = self.onnx_session_.run(None, feed)[0].astype(np.float64)
             if self.multi_label_:
@@ -198,6 +184,18 @@ class TransformerTrainer(BaseTrainer):
                 z = np.exp(logits - logits.max(axis=1, keepdims=True))
                 out[batch] = z / z.sum(axis=1, keepdims=True)
         return out
+
+    def _encoded_batches(self, texts: list[str], tensors: str):
+        """(row indices, tokenized batch) of similar-length texts, padded per batch."""
+        for batch in _hf.length_sorted_batches(texts, self.eval_batch_size):
+            enc = self.tokenizer_(
+                [texts[i] for i in batch],
+                padding=True,
+                truncation=True,
+                max_length=self.max_length,
+                return_tensors=tensors,
+            )
+            yield batch, enc
 
     def _save(self, path: Path) -> None:
         if not hasattr(self, "model_"):  # loaded for ONNX serving: copy the saved files
