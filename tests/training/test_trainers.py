@@ -99,6 +99,16 @@ def test_embedding_trainer_few_shot(tmp_path):
     assert not (tmp_path / "emb" / "model.safetensors").exists()  # encoder is not copied
 
 
+@pytest.mark.parametrize("trainer", ["linear", "hybrid", "transformer"])
+def test_trainers_that_mask_safe_phrases_see_names_without_the_listed_word(trainer):
+    texts = ["I grew up reading Dick Tracy's comics", "what a dick"]
+    assert make_trainer(trainer, mask_safe_phrases=True)._texts(texts) == [
+        "I grew up reading Tracy's comics",
+        "what a dick",
+    ]
+    assert make_trainer(trainer)._texts(texts) == texts  # off unless asked for
+
+
 @pytest.mark.parametrize("trainer", ["linear", "hybrid"])
 def test_mask_safe_phrases_keeps_names_out_of_a_lexical_label(tmp_path, trainer):
     # "dick" always means PROFANE in the training data, which has no "Dick Tracy".

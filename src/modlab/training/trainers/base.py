@@ -62,11 +62,18 @@ class BaseTrainer(ClassifierMixin, BaseEstimator):
             raise ValueError("a single-label model needs at least two labels")
         return Y
 
-    @staticmethod
-    def _texts(texts: Sequence[str]) -> list[str]:
+    def _texts(self, texts: Sequence[str]) -> list[str]:
+        """The input texts as strings; a trainer with ``mask_safe_phrases=True`` first drops
+        the listed word from names such as "Dick Tracy" ("Tracy"; see
+        :func:`modlab.detectors.profanity.mask_safe_phrases`), in training and prediction."""
         if isinstance(texts, str):
             raise TypeError("pass a list of texts, not a single string")
-        return ["" if t is None else str(t) for t in texts]
+        out = ["" if t is None else str(t) for t in texts]
+        if not getattr(self, "mask_safe_phrases", False):
+            return out
+        from modlab.detectors.profanity import mask_safe_phrases
+
+        return [mask_safe_phrases(t) for t in out]
 
     # -- the interface -------------------------------------------------------------------
     def fit(self, texts: Sequence[str], y: Any) -> BaseTrainer:

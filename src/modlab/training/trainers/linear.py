@@ -56,17 +56,6 @@ class LinearTrainer(BaseTrainer):
         self.seed = seed
         self.mask_safe_phrases = mask_safe_phrases
 
-    def _texts(self, texts: Sequence[str]) -> list[str]:
-        """The input texts; with ``mask_safe_phrases``, names such as "Dick Tracy" lose their
-        listed word first (:func:`modlab.detectors.profanity.mask_safe_phrases`), in training
-        and prediction alike."""
-        texts = super()._texts(texts)
-        if not getattr(self, "mask_safe_phrases", False):
-            return texts
-        from modlab.detectors.profanity import mask_safe_phrases
-
-        return [mask_safe_phrases(t) for t in texts]
-
     def _vectorizer(self) -> FeatureUnion:
         common = dict(sublinear_tf=True, min_df=self.min_df, lowercase=True, dtype=np.float32)
         return FeatureUnion(

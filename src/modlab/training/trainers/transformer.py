@@ -50,6 +50,7 @@ class TransformerTrainer(BaseTrainer):
         eval_batch_size: int = 64,
         device: str | None = None,
         seed: int = 0,
+        mask_safe_phrases: bool = False,
     ) -> None:
         self.labels = labels
         self.multi_label = multi_label
@@ -64,6 +65,7 @@ class TransformerTrainer(BaseTrainer):
         self.eval_batch_size = eval_batch_size
         self.device = device
         self.seed = seed
+        self.mask_safe_phrases = mask_safe_phrases
 
     def _fit(self, texts: list[str], Y: np.ndarray) -> None:
         import torch
