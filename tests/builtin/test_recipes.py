@@ -141,3 +141,13 @@ def test_small_recipes_get_everyday_sms_as_neutral_filler(recipes):
         assert len(filler) == ds.SMS_FILLER, name
         assert all(lab == ["NEUTRAL"] for lab in filler), name
     assert "sms" not in set(recipes["sentiment"].sources)  # ham carries sentiment
+
+
+def test_everyday_first_person_wishes_are_neutral_in_the_small_recipes(recipes):
+    wishes = ds.everyday_first_person()
+    assert len(wishes) == len(set(wishes)) == 600 and wishes == ds.everyday_first_person()
+    assert not any(ds.keyword_rx("sexual", "self_harm", "threat").search(t) for t in wishes)
+    for name in ("nsfw", "propriety"):
+        r = recipes[name]
+        labels = [lab for t, lab in zip(r.texts, r.labels, strict=True) if t in set(wishes)]
+        assert len(labels) == len(wishes) and all(lab == ["NEUTRAL"] for lab in labels), name

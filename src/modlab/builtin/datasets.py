@@ -238,6 +238,36 @@ def identity_neutral() -> list[str]:
     return [t.format(g=g) for g in _IDENTITY_GROUPS for t in _NEUTRAL_TEMPLATES]
 
 
+_WANTS = (
+    "I want to", "I need to", "I'm going to", "I can't wait to", "tonight I'm going to",
+    "I really want to", "I just need to", "I'd love to", "I have to", "we want to", "I wanna",
+    "I'm gonna",
+)  # fmt: skip
+_EVERYDAY = (
+    "sleep", "go home", "eat pizza", "watch a movie", "cook pasta", "call my mum",
+    "finish this report", "go for a run", "buy new shoes", "clean my room", "play video games",
+    "take a shower", "walk the dog", "read a book", "go to the gym", "see my friends",
+    "learn the guitar", "fix my bike", "do the laundry", "study for the exam",
+    "visit my grandma", "get a haircut", "book the flights", "try that new cafe",
+    "go to bed early", "take a nap", "order takeaway", "bake a cake", "paint the kitchen",
+    "write my cover letter",
+)  # fmt: skip
+_WHEN = ("", " tonight", " tomorrow", " so badly", " right now", " later", " this weekend",
+         " after work")  # fmt: skip
+
+
+def everyday_first_person(n: int = 600, seed: int = 5) -> list[str]:
+    """Ordinary first-person wishes and plans ("I need to sleep", "tonight I'm going to cook").
+
+    The small recipes' unsafe seeds are mostly first-person ("I want to die", "I need someone
+    tonight") and their ordinary texts mostly are not, so nsfw learned "I want"/"I need"/
+    "tonight" as unsafe and called "I need to sleep" UNSAFE 0.84. Template sentences,
+    like the identity-term ones: they teach that the wish, not its grammar, matters.
+    """
+    combos = [f"{w} {a}{t}" for w in _WANTS for a in _EVERYDAY for t in _WHEN]
+    return random.Random(seed).sample(combos, min(n, len(combos)))
+
+
 # -- profanity concept -----------------------------------------------------------------------
 
 
@@ -971,7 +1001,7 @@ def llm_recipe_examples(name: str, seed: int = 0) -> tuple[list[Example], list]:
     if name == "propriety":
         negs = [
             Example(t, "hard_negative", dict.fromkeys(LLM_CONCEPTS, False))
-            for t in hard_negatives()
+            for t in hard_negatives() + everyday_first_person()
         ]
         filler = [Example(t, "tweets", {}) for t in _neutral_tweets(1500, seed, taken)]
         filler += [Example(t, "lingua_en", {}) for t in _neutral_sentences(500, seed, taken)]
@@ -985,6 +1015,8 @@ def llm_recipe_examples(name: str, seed: int = 0) -> tuple[list[Example], list]:
             concepts = dict.fromkeys(LLM_CONCEPTS, False)
             concepts["sensitive"] = sensitive
             examples.append(Example(text, "hard_negative", concepts))
+        for text in everyday_first_person():
+            examples.append(Example(text, "hard_negative", dict.fromkeys(LLM_CONCEPTS, False)))
         filler = [Example(t, "tweets", {}) for t in _neutral_tweets(1000, seed + 1, taken)]
         filler += [Example(t, "sms", {}) for t in _neutral_sms(SMS_FILLER, seed + 1, taken)]
     examples += filler
