@@ -26,12 +26,18 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
+_SMALL = {"learning_rate": 5e-5, "max_length": 128, "batch_size": 16}
 # Fine-tuning settings tried per recipe (name -> list of (tag, TransformerTrainer params)).
 CONFIGS = {
     "default": [
         ("e3_lr5e-5", {"epochs": 3, "learning_rate": 5e-5, "max_length": 96, "batch_size": 32}),
         ("e5_lr3e-5", {"epochs": 5, "learning_rate": 3e-5, "max_length": 96, "batch_size": 32}),
     ],
+    # The small seed/LLM recipes (1-5k rows) get more passes.
+    **{
+        name: [(f"e{n}_lr5e-5", {**_SMALL, "epochs": n}) for n in (5, 10)]
+        for name in ("nsfw", "propriety", "sentiment")
+    },
 }
 
 
@@ -162,7 +168,7 @@ class _Lookup:
 
 def score(data: Path, proba_dir: Path) -> None:
     from modlab.builtin.build import guard_unreliable_thresholds
-    from modlab.builtin.evaluation import evaluate_predictor, evaluate_seeds
+    from modlab.builtin.evaluation import SEED_ANALYZERS, evaluate_predictor, evaluate_seeds
     from modlab.training.calibration import ProbabilityCalibrator, resolve_method
     from modlab.training.evaluation import evaluate
     from modlab.training.predictor import Predictor
@@ -198,7 +204,7 @@ def score(data: Path, proba_dir: Path) -> None:
                 f"  {s.eval_set:<20} macro-F1 {s.macro_f1:.3f}  F1 {s.f1:.3f}"
                 f"  P {s.precision:.3f} R {s.recall:.3f}  ECE {s.ece:.3f}"
             )
-        if name in ("toxicity", "openai", "sightengine"):
+        if name in SEED_ANALYZERS:
             seeds = evaluate_seeds(predictor, name)
             f1s = {k: round(v["f1"], 2) for k, v in seeds["labels"].items()}
             print("  held-out seeds F1:", f1s)

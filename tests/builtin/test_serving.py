@@ -22,7 +22,7 @@ TEXTS = [
 
 
 def test_quick_builds_are_installed_and_registered(quick_models):
-    from modlab.builtin.build import build_info, builtin_status
+    from modlab.builtin.build import DEFAULT_TRAINERS, QUICK_TRAINERS, build_info, builtin_status
     from modlab.training import Predictor
     from modlab.training.tracking import champion_version
 
@@ -37,6 +37,10 @@ def test_quick_builds_are_installed_and_registered(quick_models):
             assert champion_version("builtin-toxicity") == info["version"]
         # thresholds come from calibration, one per label that can flag
         assert set(predictor.thresholds) == set(BUILTIN_LABELS[name]) - {"NEUTRAL"}
+        # a quick build never fine-tunes MiniLM: 20 steps would make a meaningless model
+        full = DEFAULT_TRAINERS[name]
+        assert info["trainer"] == QUICK_TRAINERS.get(full, full) != "transformer"
+    assert DEFAULT_TRAINERS["sentiment"] == "transformer"
     rows = {r["name"]: r for r in builtin_status()}
     assert rows["toxicity"]["built"] and not rows["quality"]["built"]
     assert all(row["buildable"] for row in rows.values())
