@@ -924,21 +924,22 @@ def _repeats(ex: Example, weights: dict[str, int]) -> int:
     return 1
 
 
-def _neutral_tweets(n: int, seed: int, exclude: set[str]) -> list[str]:
-    """Random training tweets with no keyword of any concept group (NEUTRAL filler, noisy)."""
-    rng = random.Random(seed)
+def _keyword_free_sample(texts: Iterable[str], n: int, seed: int, exclude: set[str]) -> list[str]:
+    """``n`` random distinct ``texts`` with no keyword of any concept group, none of them (once
+    normalised) in ``exclude``: the NEUTRAL filler of the small recipes (noisy negatives)."""
     rx = keyword_rx(*CONCEPT_KEYWORDS)
-    cands = sorted(
-        {
-            e.text
-            for e in moderation_examples()
-            if e.source.startswith("tweeteval_offensive")
-            and not e.concepts.get("offensive")
-            and not rx.search(e.text)
-            and normalise_text(e.text) not in exclude
-        }
+    cands = sorted({t for t in texts if not rx.search(t) and normalise_text(t) not in exclude})
+    return random.Random(seed).sample(cands, min(n, len(cands)))
+
+
+def _neutral_tweets(n: int, seed: int, exclude: set[str]) -> list[str]:
+    """Random non-offensive TweetEval training tweets."""
+    tweets = (
+        e.text
+        for e in moderation_examples()
+        if e.source.startswith("tweeteval_offensive") and not e.concepts.get("offensive")
     )
-    return rng.sample(cands, min(n, len(cands)))
+    return _keyword_free_sample(tweets, n, seed, exclude)
 
 
 # Pet names and flirting the concept keywords miss, common in SMS between partners.
@@ -950,39 +951,19 @@ _SMS_ROMANCE = re.compile(
 
 
 def _neutral_sms(n: int, seed: int, exclude: set[str]) -> list[str]:
-    """Random SMS ham with no keyword of any concept group (NEUTRAL filler, noisy).
+    """Random SMS ham without pet names, never an SMS spam evaluation text.
 
     Short first-person everyday messages ("I want to go home", "tonight I'm cooking"), which
     the tweets and sentences lack: without them nsfw called "I want to go home" UNSAFE 0.9.
     """
-    rng = random.Random(seed)
-    rx = keyword_rx(*CONCEPT_KEYWORDS)
-    held_out = eval_keys()
-    cands = sorted(
-        {
-            text
-            for text, spam in read_sms()
-            if not spam
-            and not rx.search(text)
-            and not _SMS_ROMANCE.search(text)
-            and normalise_text(text) not in exclude
-            and normalise_text(text) not in held_out  # SMS spam evaluation texts
-        }
-    )
-    return rng.sample(cands, min(n, len(cands)))
+    ham = (text for text, spam in read_sms() if not spam and not _SMS_ROMANCE.search(text))
+    return _keyword_free_sample(ham, n, seed, exclude | eval_keys())
 
 
 def _neutral_sentences(n: int, seed: int, exclude: set[str]) -> list[str]:
-    rng = random.Random(seed)
-    rx = keyword_rx(*CONCEPT_KEYWORDS)
-    cands = sorted(
-        {
-            s
-            for s in read_english_sentences()
-            if not rx.search(s) and normalise_text(s) not in exclude and len(s.split()) >= 4
-        }
-    )
-    return rng.sample(cands, min(n, len(cands)))
+    """Random lingua English sentences of four words or more."""
+    sentences = (s for s in read_english_sentences() if len(s.split()) >= 4)
+    return _keyword_free_sample(sentences, n, seed, exclude)
 
 
 SMS_FILLER = 800  # keyword-free SMS ham per small recipe (propriety, nsfw)
@@ -1001,7 +982,7 @@ def llm_recipe_examples(name: str, seed: int = 0) -> tuple[list[Example], list]:
     if name == "propriety":
         negs = [
             Example(t, "hard_negative", dict.fromkeys(LLM_CONCEPTS, False))
-            for t in hard_negatives() + everyday_first_person()
+            for t in hard_negatives()
         ]
         filler = [Example(t, "tweets", {}) for t in _neutral_tweets(1500, seed, taken)]
         filler += [Example(t, "lingua_en", {}) for t in _neutral_sentences(500, seed, taken)]
@@ -1015,10 +996,12 @@ def llm_recipe_examples(name: str, seed: int = 0) -> tuple[list[Example], list]:
             concepts = dict.fromkeys(LLM_CONCEPTS, False)
             concepts["sensitive"] = sensitive
             examples.append(Example(text, "hard_negative", concepts))
-        for text in everyday_first_person():
-            examples.append(Example(text, "hard_negative", dict.fromkeys(LLM_CONCEPTS, False)))
         filler = [Example(t, "tweets", {}) for t in _neutral_tweets(1000, seed + 1, taken)]
         filler += [Example(t, "sms", {}) for t in _neutral_sms(SMS_FILLER, seed + 1, taken)]
+    examples += [
+        Example(t, "hard_negative", dict.fromkeys(LLM_CONCEPTS, False))
+        for t in everyday_first_person()
+    ]
     examples += filler
     examples = _drop_eval(_drop_heldout_seeds(examples))
     return examples, [concept_labels(name, e) for e in examples]

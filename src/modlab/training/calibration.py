@@ -34,13 +34,18 @@ def _logit(p: np.ndarray) -> np.ndarray:
     return np.log(p / (1 - p))
 
 
+def _bin_index(p: np.ndarray, n_bins: int) -> np.ndarray:
+    """Equal-width bin of each score (1.0 falls in the last bin)."""
+    return np.minimum((p * n_bins).astype(int), n_bins - 1)
+
+
 def expected_calibration_error(y_true: np.ndarray, prob: np.ndarray, n_bins: int = 10) -> float:
     """ECE with equal-width bins: Σ_bins (n_bin / n) · |mean(y) − mean(p)|."""
     y = np.asarray(y_true, dtype=np.float64).ravel()
     p = np.asarray(prob, dtype=np.float64).ravel()
     if len(p) == 0:
         return float("nan")
-    bins = np.minimum((p * n_bins).astype(int), n_bins - 1)
+    bins = _bin_index(p, n_bins)
     total = 0.0
     for b in np.unique(bins):
         m = bins == b
@@ -59,9 +64,8 @@ def ece_noise_floor(prob: np.ndarray, n_bins: int = 10, draws: int = 200, seed: 
     p = np.clip(np.asarray(prob, dtype=np.float64).ravel(), 0.0, 1.0)
     if len(p) == 0:
         return float("nan")
-    bins = np.minimum((p * n_bins).astype(int), n_bins - 1)
     onehot = np.zeros((len(p), n_bins))
-    onehot[np.arange(len(p)), bins] = 1.0
+    onehot[np.arange(len(p)), _bin_index(p, n_bins)] = 1.0
     y = np.random.default_rng(seed).random((draws, len(p))) < p  # calibrated outcomes
     # Per draw: sum over bins of |sum(y - p)| / n, i.e. expected_calibration_error vectorised.
     return float(np.mean(np.abs((y - p) @ onehot).sum(axis=1) / len(p)))
@@ -73,7 +77,7 @@ def reliability_curve(
     """(mean predicted, observed frequency, count) per non-empty equal-width bin."""
     y = np.asarray(y_true, dtype=np.float64).ravel()
     p = np.asarray(prob, dtype=np.float64).ravel()
-    bins = np.minimum((p * n_bins).astype(int), n_bins - 1)
+    bins = _bin_index(p, n_bins)
     keys = np.unique(bins)
     mean_p = np.array([p[bins == b].mean() for b in keys])
     freq = np.array([y[bins == b].mean() for b in keys])

@@ -9,7 +9,6 @@ distilled into per-token vectors) lets the same linear model generalise to parap
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -61,9 +60,8 @@ class HybridTrainer(LinearTrainer):
     def _transform_fit(self, texts: list[str]) -> sparse.csr_matrix:
         return self._with_static(self.vectorizer_.fit_transform(texts), texts)
 
-    def features(self, texts: Sequence[str]) -> sparse.csr_matrix:
-        texts = self._texts(texts)
-        return self._with_static(super().features(texts), texts)
+    def _features(self, texts: list[str]) -> sparse.csr_matrix:
+        return self._with_static(super()._features(texts), texts)
 
     def _with_static(self, tfidf: sparse.spmatrix, texts: list[str]) -> sparse.csr_matrix:
         dense = self.encoder_.encode(texts) * np.float32(self.static_weight)

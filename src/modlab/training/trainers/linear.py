@@ -112,7 +112,10 @@ class LinearTrainer(BaseTrainer):
     def features(self, texts: Sequence[str]) -> sparse.csr_matrix:
         """The TF-IDF features (used for diversity in active learning)."""
         self._check_fitted()
-        texts = self._texts(texts)
+        return self._features(self._texts(texts))
+
+    def _features(self, texts: list[str]) -> sparse.csr_matrix:
+        """Features of texts already prepared by ``_texts``."""
         union = self.vectorizer_
         parts = union.transformer_list
         if union.transformer_weights is None and all(hasattr(t, "transform") for _, t in parts):

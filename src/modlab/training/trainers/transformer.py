@@ -8,7 +8,7 @@ Measured on 2 CPU cores: ~34 s per epoch for 2,000 short texts (max_length 64, b
 
 Saving also writes an ONNX copy (``model.onnx``) when ONNX Runtime is installed, and a loaded
 model answers through it: one text at a time ONNX Runtime runs MiniLM at ~300 texts/s on
-2 cores against torch's ~110 (``make bench``), and a loaded model then never imports torch.
+2 cores against torch's ~110 (``make bench``); the torch weights are then not loaded.
 ``MODLAB_TRANSFORMER_RUNTIME=torch`` (or a model saved without ONNX) keeps the torch path.
 """
 
