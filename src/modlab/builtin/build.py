@@ -27,8 +27,8 @@ BUILD_FILE = "build.json"
 # Measured with scripts/eval_builtin.py on the shared 2-core machine. toxicity and quality
 # learn from large labelled tweet/SMS sets: TF-IDF n-grams (``linear``) build in ~40 s and
 # serve in microseconds. The analyzers whose rare labels come from a few hundred
-# hand-written seeds and LLM labels (openai, sightengine, propriety, nsfw, sentiment) use
-# ``hybrid``: the same features plus static MiniLM token vectors, which generalise to
+# hand-written seeds and LLM labels (openai, sightengine, propriety, nsfw; sentiment, see
+# below) use ``hybrid``: the same features plus static MiniLM token vectors, which generalise to
 # paraphrases (held-out seed F1 e.g. nsfw UNSAFE 0.68 -> 0.77, openai self-harm 0.50 ->
 # 0.61, sentiment 0.68-0.73 -> 0.73-0.77) at ~25 µs more per text.
 # ``--trainer transformer`` (fine-tuned MiniLM, scripts/gpu_transformer_eval.py, 3 seeds on
