@@ -151,3 +151,31 @@ def test_everyday_first_person_wishes_are_neutral_in_the_small_recipes(recipes):
         r = recipes[name]
         labels = [lab for t, lab in zip(r.texts, r.labels, strict=True) if t in set(wishes)]
         assert len(labels) == len(wishes) and all(lab == ["NEUTRAL"] for lab in labels), name
+
+
+def test_identity_templates_teach_that_hate_needs_a_protected_group(recipes):
+    templates = ds.read_labelled_lines(ds.IDENTITY_TEMPLATES_FILE)
+    assert len(templates) >= 100 and all("{g}" in t.text for t in templates)
+    train, held = ds.identity_template_examples(), ds.identity_template_examples(held_out=True)
+    assert train == ds.identity_template_examples()  # the same groups on every build
+    held_keys = {normalise_text(e.text) for e in held}
+    assert not any(normalise_text(e.text) in held_keys for e in train)
+    protected = {g.lower() for g in ds._IDENTITY_GROUPS}
+    for e in train + held:
+        target_is_protected = any(g in e.text.lower() for g in protected)
+        if e.concepts["hate"]:
+            assert target_is_protected and e.concepts["offensive"], e.text
+        assert e.concepts["hate_threat"] == (e.concepts["hate"] and e.concepts["threat"])
+    abuse = [e for e in train if e.concepts["offensive"] and not e.concepts["hate"]]
+    assert abuse and all(any(t in e.text for t in ds._OTHER_TARGETS) for e in abuse)
+    # the evaluation set: every held-out template with every protected group
+    es = ds.eval_sets()["identity_templates"]
+    assert es.texts == [e.text for e in held] and 0.3 < sum(es.y) / len(es.y) < 0.6
+    # in the recipes: the same words are DISCRIMINATION / hate only against a protected group
+    tox = dict(zip(recipes["toxicity"].texts, recipes["toxicity"].labels, strict=True))
+    oai = dict(zip(recipes["openai"].texts, recipes["openai"].labels, strict=True))
+    for e in train:
+        assert ("DISCRIMINATION" in tox[e.text]) == e.concepts["hate"], e.text
+        assert ("hate/threatening" in oai[e.text]) == e.concepts["hate_threat"], e.text
+        if not e.concepts["offensive"] and not ds.is_profane(e.text):
+            assert tox[e.text] == ["NEUTRAL"] and oai[e.text] == [], e.text

@@ -177,6 +177,12 @@ def test_transformer_saved_model_serves_through_onnx_with_torch_answers(
         torch_model = load_trainer(path)
         assert torch_model.onnx_session_ is None and hasattr(torch_model, "model_")
         assert np.allclose(torch_model.predict_proba(probe), expected, atol=1e-6)
+        # "onnx" insists on the ONNX copy instead of falling back to torch silently
+        (path / "model.onnx").unlink()
+        monkeypatch.setenv("MODLAB_TRANSFORMER_RUNTIME", "onnx")
+        get_settings.cache_clear()
+        with pytest.raises(FileNotFoundError, match="no ONNX copy"):
+            load_trainer(path)
     finally:
         get_settings.cache_clear()
 

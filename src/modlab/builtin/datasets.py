@@ -316,6 +316,7 @@ def eval_sets() -> dict[str, EvalSet]:
     hate = read_tweeteval("hate", "test")
     off = read_tweeteval("offensive", "test")
     comment_spam, comment_ham = _comment_spam_heldout()
+    identity = identity_template_examples(held_out=True)
     return {
         "tweeteval_hate": EvalSet(
             "tweeteval_hate",
@@ -344,6 +345,14 @@ def eval_sets() -> dict[str, EvalSet]:
             [int(c in (0, 1)) for _, c in dav],
             "offensive",
             "(no target; hate or offensive vs neither, F1)",
+        ),
+        "identity_templates": EvalSet(
+            "identity_templates",
+            [e.text for e in identity],
+            [int(e.concepts["hate"]) for e in identity],
+            "hate",
+            "(no target; held-out identity templates: hate vs counter-speech, negation, "
+            "positive statements and abuse of non-protected targets, hate-class F1)",
         ),
         "sms_spam": EvalSet(
             "sms_spam",
@@ -701,13 +710,14 @@ def _close_concepts(names: Iterable[str]) -> frozenset[str]:
     return frozenset(out)
 
 
-@lru_cache(maxsize=1)
-def read_seeds() -> tuple[Seed, ...]:
+def read_labelled_lines(name: str) -> tuple[Seed, ...]:
+    """The texts of a hand-labelled file in data/builtin (``@ <concepts> | <sentiment>``
+    headers, see llm_seeds.txt)."""
     known = set(LLM_CONCEPTS) | {"hate", "offensive", "none"}
     out: list[Seed] = []
     concepts: frozenset[str] | None = None
     sentiment: str | None = None
-    for n, line in enumerate(_lines(REPO_DATA_DIR / LLM_SEEDS_FILE), 1):
+    for n, line in enumerate(_lines(REPO_DATA_DIR / name), 1):
         line = line.strip()
         if not line or line.startswith("#"):
             continue
@@ -715,17 +725,22 @@ def read_seeds() -> tuple[Seed, ...]:
             head, _, senti = line[1:].partition("|")
             names = head.split()
             if not names or set(names) - known:
-                raise ValueError(f"{LLM_SEEDS_FILE}:{n}: unknown concepts {names}")
+                raise ValueError(f"{name}:{n}: unknown concepts {names}")
             concepts = _close_concepts(c for c in names if c != "none")
             senti = senti.strip() or "-"
             if senti != "-" and senti not in SENTIMENTS:
-                raise ValueError(f"{LLM_SEEDS_FILE}:{n}: unknown sentiment {senti!r}")
+                raise ValueError(f"{name}:{n}: unknown sentiment {senti!r}")
             sentiment = None if senti == "-" else senti
             continue
         if concepts is None:
-            raise ValueError(f"{LLM_SEEDS_FILE}:{n}: text before the first '@' header")
+            raise ValueError(f"{name}:{n}: text before the first '@' header")
         out.append(Seed(line, concepts, sentiment))
     return tuple(out)
+
+
+@lru_cache(maxsize=1)
+def read_seeds() -> tuple[Seed, ...]:
+    return read_labelled_lines(LLM_SEEDS_FILE)
 
 
 def seed_heldout(text: str, percent: int = SEED_HELDOUT_PERCENT) -> bool:
@@ -834,6 +849,49 @@ def _override(text: str, concepts: dict[str, bool]) -> None:
             concepts.update(changes)
 
 
+IDENTITY_TEMPLATES_FILE = "identity_templates.txt"
+# Targets that are not protected groups: the same abuse is offensive, not hate.
+_OTHER_TARGETS = (
+    "politicians", "lawyers", "bankers", "landlords", "referees", "telemarketers",
+    "internet trolls", "Chelsea fans", "my coworkers", "journalists", "estate agents",
+    "tax collectors",
+)  # fmt: skip
+GROUPS_PER_TEMPLATE = 4  # protected groups per training template
+OTHER_TARGETS_PER_TEMPLATE = 2  # non-protected targets per hateful training template
+
+
+def identity_template_examples(held_out: bool = False) -> list[Example]:
+    """Texts of identity_templates.txt with every concept set (source ``identity_template``).
+
+    Training: each template not held out (``seed_heldout`` of the template) filled with a few
+    groups chosen by a hash of the template; ``held_out``: the others, filled with every group
+    (the ``identity_templates`` evaluation set). Hateful templates are also filled with
+    non-protected targets, labelled without ``hate``: the model must learn that hate needs a
+    protected group, not a strong word.
+    """
+    out: list[Example] = []
+    for tpl in read_labelled_lines(IDENTITY_TEMPLATES_FILE):
+        if seed_heldout(tpl.text) != held_out:
+            continue
+        rng = random.Random(tpl.text)  # str seeds hash with sha512: the same on every machine
+        groups = _IDENTITY_GROUPS if held_out else rng.sample(_IDENTITY_GROUPS, GROUPS_PER_TEMPLATE)
+        fills = [(g, tpl.concepts) for g in groups]
+        if "hate" in tpl.concepts:
+            others = (
+                _OTHER_TARGETS if held_out else rng.sample(_OTHER_TARGETS, OTHER_TARGETS_PER_TEMPLATE)
+            )
+            fills += [(g, tpl.concepts - {"hate"}) for g in others]
+        for group, names in fills:
+            text = tpl.text.replace("{g}", group)
+            concepts = {c: c in names for c in LLM_CONCEPTS}
+            concepts["hate"] = "hate" in names
+            concepts["offensive"] = "offensive" in names or "hate" in names
+            concepts["profane"] = is_profane(text)
+            concepts["hate_threat"] = concepts["hate"] and concepts["threat"]
+            out.append(Example(text, "identity_template", concepts))
+    return out
+
+
 @lru_cache(maxsize=1)
 def llm_examples() -> tuple[Example, ...]:
     """Training seeds (hand labels) + LLM-labelled pool rows, every concept set."""
@@ -889,6 +947,7 @@ def extended_moderation_examples() -> tuple[Example, ...]:
     for e in labelled.values():
         copies = _repeats(e, MODERATION_REPEATS)
         out += [Example(e.text, e.source, dict(e.concepts)) for _ in range(copies)]
+    out += _drop_eval(identity_template_examples())
     return tuple(out)
 
 
@@ -907,6 +966,7 @@ def toxicity_examples() -> list[Example]:
         seed = seed_example(s)
         concepts = {c: seed.concepts[c] for c in CONCEPTS}
         out += [Example(s.text, "seed", dict(concepts)) for _ in range(MODERATION_REPEATS["seed"])]
+    out += identity_template_examples()
     return _drop_eval(out)
 
 

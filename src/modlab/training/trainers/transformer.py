@@ -236,11 +236,20 @@ def _onnx_session(path: Path, device: str | None) -> Any | None:
     """An ONNX Runtime session for ``path``, or None (no file, no runtime, opted out).
 
     A model loaded with an explicit non-CPU ``device`` (``"cuda"``) keeps the torch path.
+    ``transformer_runtime="onnx"`` insists: no ONNX copy or no ONNX Runtime is an error,
+    not a silent fall-back to torch.
     """
     from modlab.settings import get_settings
 
     runtime = get_settings().transformer_runtime
-    if runtime == "torch" or (device or "cpu") != "cpu" or not path.exists():
+    if runtime == "torch" or (device or "cpu") != "cpu":
+        return None
+    if not path.exists():
+        if runtime == "onnx":
+            raise FileNotFoundError(
+                f"MODLAB_TRANSFORMER_RUNTIME=onnx but the model has no ONNX copy ({path}); "
+                "save it again with onnxruntime installed, or use 'auto'/'torch'"
+            )
         return None
     try:
         import onnxruntime as ort
