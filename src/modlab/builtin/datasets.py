@@ -874,12 +874,12 @@ def identity_template_examples(held_out: bool = False) -> list[Example]:
         if seed_heldout(tpl.text) != held_out:
             continue
         rng = random.Random(tpl.text)  # str seeds hash with sha512: the same on every machine
-        groups = _IDENTITY_GROUPS if held_out else rng.sample(_IDENTITY_GROUPS, GROUPS_PER_TEMPLATE)
+        groups, others = _IDENTITY_GROUPS, _OTHER_TARGETS
+        if not held_out:
+            groups = rng.sample(groups, GROUPS_PER_TEMPLATE)
+            others = rng.sample(others, OTHER_TARGETS_PER_TEMPLATE)
         fills = [(g, tpl.concepts) for g in groups]
         if "hate" in tpl.concepts:
-            others = (
-                _OTHER_TARGETS if held_out else rng.sample(_OTHER_TARGETS, OTHER_TARGETS_PER_TEMPLATE)
-            )
             fills += [(g, tpl.concepts - {"hate"}) for g in others]
         for group, names in fills:
             text = tpl.text.replace("{g}", group)
