@@ -197,11 +197,25 @@ def serve(
     from modlab.storage.db import get_database
 
     get_database(settings.database)  # migrate before the workers start
+    background: list = []  # (name, process) of the slow builds running beside the service
     if build_models:
-        from modlab.builtin.build import build_missing
+        from modlab.builtin.build import (
+            background_builds,
+            build_missing,
+            missing_builds,
+            start_background_build,
+        )
 
-        for name in build_missing():
+        slow = [name for name in missing_builds() if name in background_builds()]
+        for name in build_missing(skip=slow):
             typer.echo(f"built-in model ready: {name}")
+        log_dir = settings.data_dir / "logs"
+        for name in slow:
+            background.append((name, start_background_build(name, log_dir)))
+            typer.echo(
+                f"built-in model {name}: fine-tuning in the background (~7 min on 2 cores, log "
+                f"{log_dir / f'build-{name}.log'}); its routes answer 503 until it is ready"
+            )
     if with_mlflow:
         from modlab.ops import mlflow_server
 
@@ -237,7 +251,15 @@ def serve(
         str(port or settings.port),
     ]
     typer.echo(f"modlab service: http://{host or settings.host}:{port or settings.port}")
-    raise typer.Exit(_run_forwarding_signals(argv, env))
+    try:
+        code = _run_forwarding_signals(argv, env)
+    finally:
+        for name, proc in background:
+            if proc.poll() is None:  # unfinished: nothing was installed, the next serve rebuilds
+                proc.terminate()
+                proc.wait()
+                typer.echo(f"built-in model {name}: background build stopped before it finished")
+    raise typer.Exit(code)
 
 
 def _run_forwarding_signals(argv: list[str], env: dict[str, str]) -> int:

@@ -20,3 +20,13 @@ def test_unreliable_labels_fall_back_to_more_likely_than_not():
         "violence": 0.15,
         "hate": 0.7,
     }
+
+
+def test_serve_builds_the_fine_tuned_analyzers_in_the_background(tmp_path):
+    from modlab.builtin import build
+
+    assert build.background_builds() == ("sentiment",)  # the one transformer default
+    assert build.missing_builds(tmp_path) == list(build.BUILDABLE)
+    # everything skipped: nothing is built, and the skipped names are not reported ready
+    assert build.build_missing(tmp_path, skip=build.BUILDABLE) == []
+    assert build.missing_builds(tmp_path) == list(build.BUILDABLE)

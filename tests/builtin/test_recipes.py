@@ -179,3 +179,20 @@ def test_identity_templates_teach_that_hate_needs_a_protected_group(recipes):
         assert ("hate/threatening" in oai[e.text]) == e.concepts["hate_threat"], e.text
         if not e.concepts["offensive"] and not ds.is_profane(e.text):
             assert tox[e.text] == ["NEUTRAL"] and oai[e.text] == [], e.text
+
+
+def test_casual_profanity_is_profane_but_not_harassment(recipes):
+    train, held = ds.casual_profanity_examples(), ds.casual_profanity_examples(held_out=True)
+    assert len(train) >= 50 and len(held) >= 15
+    assert sum(e.concepts["profane"] for e in train) >= 0.8 * len(train)
+    held_keys = {normalise_text(e.text) for e in held}
+    tox = dict(zip(recipes["toxicity"].texts, recipes["toxicity"].labels, strict=True))
+    oai = dict(zip(recipes["openai"].texts, recipes["openai"].labels, strict=True))
+    sight = dict(zip(recipes["sightengine"].texts, recipes["sightengine"].labels, strict=True))
+    for e in train:
+        profane = e.concepts["profane"]
+        assert tox[e.text] == (["PROFANITY"] if profane else ["NEUTRAL"]), e.text
+        assert oai[e.text] == [], e.text  # no harassment, no hate
+        assert sight[e.text] == (["toxic"] if profane else []), e.text
+    for name in ("toxicity", "openai", "sightengine"):
+        assert not held_keys & {normalise_text(t) for t in recipes[name].texts}, name

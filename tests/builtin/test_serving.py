@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import socket
 import threading
 import time
@@ -75,6 +76,28 @@ def test_every_analyzer_answers_its_route_with_the_documented_labels(
     body = resp.json()
     assert set(body["label_scores"]) == set(BUILTIN_LABELS[name])
     assert all(0.0 <= v <= 1.0 for v in body["label_scores"].values())
+
+
+def test_a_builtin_not_built_yet_answers_503_and_an_unknown_name_404(served, tmp_path):
+    """make serve fine-tunes sentiment in the background: until then its route says 503."""
+    from modlab.analyzers import registry
+    from modlab.analyzers.builtin import builtin_dir
+
+    client, headers, *_ = served
+    path = builtin_dir("sentiment")
+    registry.forget("sentiment")
+    shutil.move(path, tmp_path / "sentiment")  # as before the background build installs it
+    try:
+        resp = client.post("/api/v1/analyze/sentiment", json={"value": TEXTS[1]}, headers=headers)
+        assert resp.status_code == 503, resp.text
+        assert "'sentiment' is not built yet" in resp.json()["message"]
+    finally:
+        shutil.move(tmp_path / "sentiment", path)
+    resp = client.post("/api/v1/analyze/nope", json={"value": TEXTS[1]}, headers=headers)
+    assert resp.status_code == 404, resp.text
+    # installed: the next request loads it, no restart
+    resp = client.post("/api/v1/analyze/sentiment", json={"value": TEXTS[1]}, headers=headers)
+    assert resp.status_code == 200, resp.text
 
 
 def test_analyze_toxicity_returns_documented_labels(served):

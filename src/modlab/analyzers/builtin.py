@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from modlab.analyzers.base import Analyzer
-from modlab.analyzers.registry import AnalyzerUnavailable, register_analyzer
+from modlab.analyzers.registry import AnalyzerNotBuilt, register_analyzer
 
 OPENAI_CATEGORIES = (
     "sexual",
@@ -57,9 +57,10 @@ def _factory(name: str):
 
         path = builtin_dir(name)
         if not is_built(name):
-            raise AnalyzerUnavailable(
-                f"built-in model {name!r} is not built yet; "
-                f"run `modlab models build-builtin {name}` (done by `make serve`)"
+            raise AnalyzerNotBuilt(
+                f"built-in model {name!r} is not built yet; `make serve` builds it (slow "
+                f"ones in the background: try again in a few minutes), or run "
+                f"`modlab models build-builtin {name}`"
             )
         return PredictorAnalyzer.from_dir(name, path, version=f"builtin-{name}")
 

@@ -17,6 +17,10 @@ class AnalyzerUnavailable(LookupError):
     """The analyzer exists in principle but is not built/registered on this installation."""
 
 
+class AnalyzerNotBuilt(AnalyzerUnavailable):
+    """A built-in analyzer whose model is not built (yet): temporary, HTTP 503 not 404."""
+
+
 def register_analyzer(name: str, factory: Callable[[], Analyzer]) -> None:
     """Register a built-in analyzer factory (called lazily, once)."""
     _FACTORIES[name] = factory

@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
+import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -253,11 +255,42 @@ def builtin_status(models_dir: Path | None = None) -> list[dict[str, Any]]:
     return rows
 
 
-def build_missing(models_dir: Path | None = None) -> list[str]:
-    """Build every buildable analyzer that is not built yet (what ``make serve`` runs)."""
+def missing_builds(models_dir: Path | None = None) -> list[str]:
+    """The buildable analyzers that are not built yet."""
+    return [name for name in BUILDABLE if build_info(name, models_dir) is None]
+
+
+def background_builds() -> tuple[str, ...]:
+    """Analyzers whose default build fine-tunes a transformer (minutes on a CPU):
+    ``modlab serve --build-models`` builds them in a background process while the service
+    already answers (their routes say 503 until the model is installed)."""
+    return tuple(name for name in BUILDABLE if DEFAULT_TRAINERS[name] == "transformer")
+
+
+def build_missing(models_dir: Path | None = None, skip: Collection[str] = ()) -> list[str]:
+    """Build every buildable analyzer that is not built yet, except ``skip`` (what ``make
+    serve`` runs); returns the names that are ready."""
     built = []
     for name in BUILDABLE:
+        if name in skip:
+            continue
         if build_info(name, models_dir) is None:
             build_builtin(name, models_dir=models_dir)
         built.append(name)
     return built
+
+
+def start_background_build(name: str, log_dir: Path) -> subprocess.Popen:
+    """``modlab models build-builtin <name>`` in a low-priority child process (the service
+    stays responsive), its output in ``log_dir/build-<name>.log``. The model appears in one
+    step when done (:func:`_install`), so the service never loads half of it."""
+    log_dir.mkdir(parents=True, exist_ok=True)
+    log_path = log_dir / f"build-{name}.log"
+    argv = [str(Path(sys.executable).with_name("modlab")), "models", "build-builtin", name]
+    nice = shutil.which("nice")
+    if nice:
+        argv = [nice, "-n", "10", *argv]
+    with log_path.open("ab") as log:  # the child keeps its own copy of the descriptor
+        return subprocess.Popen(
+            argv, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
+        )

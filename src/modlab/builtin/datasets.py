@@ -627,6 +627,8 @@ LLM_CONCEPTS = (
     "drugs_weapons",
     "sensitive",
 )
+# Every concept an example can carry (the moderation pool's and the LLM-labelled ones).
+ALL_CONCEPTS = (*CONCEPTS, *LLM_CONCEPTS, "hate_threat")
 SENTIMENTS = ("positive", "negative", "neutral")
 LLM_LABELS_FILE = "llm_labels.jsonl"
 LLM_SEEDS_FILE = "llm_seeds.txt"
@@ -892,6 +894,21 @@ def identity_template_examples(held_out: bool = False) -> list[Example]:
     return out
 
 
+CASUAL_PROFANITY_FILE = "casual_profanity.txt"
+
+
+def casual_profanity_examples(held_out: bool = False) -> list[Example]:
+    """Swearing aimed at nobody (casual_profanity.txt, training or held-out share): profane,
+    every other concept false — profanity alone is not harassment or an insult."""
+    return [
+        Example(text, "casual_profanity", {**dict.fromkeys(ALL_CONCEPTS, False),
+                                           "profane": is_profane(text)})
+        for text in _repo_list(CASUAL_PROFANITY_FILE)
+        if seed_heldout(text) == held_out
+        for _ in range(1 if held_out else MODERATION_REPEATS["seed"])
+    ]  # fmt: skip
+
+
 @lru_cache(maxsize=1)
 def llm_examples() -> tuple[Example, ...]:
     """Training seeds (hand labels) + LLM-labelled pool rows, every concept set."""
@@ -947,7 +964,7 @@ def extended_moderation_examples() -> tuple[Example, ...]:
     for e in labelled.values():
         copies = _repeats(e, MODERATION_REPEATS)
         out += [Example(e.text, e.source, dict(e.concepts)) for _ in range(copies)]
-    out += _drop_eval(identity_template_examples())
+    out += _drop_eval(identity_template_examples() + casual_profanity_examples())
     return tuple(out)
 
 
@@ -966,7 +983,7 @@ def toxicity_examples() -> list[Example]:
         seed = seed_example(s)
         concepts = {c: seed.concepts[c] for c in CONCEPTS}
         out += [Example(s.text, "seed", dict(concepts)) for _ in range(MODERATION_REPEATS["seed"])]
-    out += identity_template_examples()
+    out += identity_template_examples() + casual_profanity_examples()
     return _drop_eval(out)
 
 

@@ -11,7 +11,7 @@ from starlette.concurrency import run_in_threadpool
 from modlab import queue as review_queue
 from modlab.agents import agent_scope
 from modlab.analyzers.custom import champion_cache
-from modlab.analyzers.registry import AnalyzerUnavailable
+from modlab.analyzers.registry import AnalyzerNotBuilt, AnalyzerUnavailable
 from modlab.detectors import DetectorOptions
 from modlab.moderation.log import new_request_id, now_ms
 from modlab.moderation.pipeline import moderate, run_analyzer
@@ -302,6 +302,8 @@ def create_app(runtime: Runtime) -> FastAPI:
         try:
             with agent_scope(project.id):
                 return run_analyzer(name, value, entry)
+        except AnalyzerNotBuilt as exc:  # temporary: built by make serve (maybe right now)
+            raise ApiError(503, str(exc)) from None
         except AnalyzerUnavailable as exc:
             raise ApiError(404, str(exc)) from None
 
