@@ -2,10 +2,12 @@ import numpy as np
 import pytest
 
 from modlab.training.calibration import (
+    ISOTONIC_MIN_CLASS,
     ISOTONIC_MIN_ROWS,
     ProbabilityCalibrator,
     ece_noise_floor,
     expected_calibration_error,
+    label_method,
     resolve_method,
 )
 
@@ -60,9 +62,30 @@ def test_unknown_method_and_unfitted():
 
 
 def test_auto_uses_platt_on_small_calibration_sets():
-    assert resolve_method("auto", ISOTONIC_MIN_ROWS) == "isotonic"
+    assert resolve_method("auto", ISOTONIC_MIN_ROWS) == "auto"  # decided per label
     assert resolve_method("auto", ISOTONIC_MIN_ROWS - 1) == "sigmoid"
     assert resolve_method("isotonic", 10) == "isotonic"
+
+
+def test_auto_gives_rare_labels_platt_and_frequent_ones_isotonic():
+    """A label with 40 positives among 3,000 rows gets a smooth Platt map, not an isotonic
+    staircase whose few plateaus give unrelated texts the same score."""
+    rng = np.random.default_rng(0)
+    n = 3000
+    y_common, p_common = _miscalibrated(n, 1, overconfident)
+    y_rare = np.zeros(n, dtype=int)
+    y_rare[rng.choice(n, ISOTONIC_MIN_CLASS - 60, replace=False)] = 1
+    p_rare = np.clip(0.3 * y_rare + rng.random(n) * 0.7, 0.001, 0.999)
+    Y, P = np.c_[y_common, y_rare], np.c_[p_common, p_rare]
+    assert [label_method("auto", Y[:, j]) for j in range(2)] == ["isotonic", "sigmoid"]
+    cal = ProbabilityCalibrator("auto", multi_label=True).fit(P, Y)
+    assert "x" in cal.maps_[0] and "a" in cal.maps_[1]
+    probe = np.c_[np.linspace(0.01, 0.99, 200), np.linspace(0.01, 0.99, 200)]
+    rare = cal.transform(probe)[:, 1]
+    assert len(np.unique(rare)) == 200 and np.all(np.diff(rare) > 0)  # no plateaus
+    again = ProbabilityCalibrator.from_dict(cal.to_dict())
+    assert np.allclose(again.transform(probe), cal.transform(probe))
+    assert label_method("isotonic", y_rare) == "isotonic"  # an explicit choice is kept
 
 
 def test_isotonic_saturates_on_small_sets_where_platt_keeps_the_order():

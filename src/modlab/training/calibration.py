@@ -1,5 +1,8 @@
 """Probability calibration (isotonic or Platt) so that a score of 0.8 means ~80%.
 
+``"auto"`` chooses per label: isotonic where the label has enough calibration rows of both
+classes, Platt (a smooth two-parameter map) for rare labels.
+
 Fitted per label, one-vs-rest, on the validation split's scores; single-label outputs are
 renormalised to sum to 1 afterwards (as scikit-learn's ``CalibratedClassifierCV`` does).
 Stored as JSON (the isotonic step function or the two Platt coefficients), not pickles.
@@ -15,18 +18,36 @@ import numpy as np
 from sklearn.isotonic import IsotonicRegression
 from sklearn.linear_model import LogisticRegression
 
-METHODS = ("isotonic", "sigmoid")
+METHODS = ("isotonic", "sigmoid", "auto")
 # Isotonic regression needs about a thousand calibration scores; with fewer it learns a
 # coarse staircase that saturates at 0 and 1 (scikit-learn's user guide says the same).
 ISOTONIC_MIN_ROWS = 1000
+# ... and enough of each class: fitted on a rare label's ~10-60 positives it has a handful of
+# steps, so unrelated texts share one plateau score and no threshold can tell them apart
+# (openai self-harm gave "I want to go home" and "I wish I could just die" the same 0.67).
+# Platt keeps the model's order: the same decisions at the tuned threshold, but a project's
+# own threshold still separates them (0.41 and 0.85 here).
+ISOTONIC_MIN_CLASS = 100
 _EPS = 1e-6
 
 
 def resolve_method(method: str, n_rows: int) -> str:
-    """``"auto"``: isotonic from :data:`ISOTONIC_MIN_ROWS` calibration rows on, else Platt."""
-    if method == "auto":
-        return "isotonic" if n_rows >= ISOTONIC_MIN_ROWS else "sigmoid"
+    """``"auto"`` with fewer than :data:`ISOTONIC_MIN_ROWS` calibration rows: Platt; with
+    more it stays ``"auto"``: isotonic for each label with both classes that frequent, Platt for
+    the others (:func:`label_method`)."""
+    if method == "auto" and n_rows < ISOTONIC_MIN_ROWS:
+        return "sigmoid"
     return method
+
+
+def label_method(method: str, y: np.ndarray) -> str:
+    """The map one label gets: ``"auto"`` picks isotonic only with enough of both classes."""
+    if method != "auto":
+        return method
+    positives = int(np.sum(y))
+    minority = min(positives, len(y) - positives)
+    enough = len(y) >= ISOTONIC_MIN_ROWS and minority >= ISOTONIC_MIN_CLASS
+    return "isotonic" if enough else "sigmoid"
 
 
 def _logit(p: np.ndarray) -> np.ndarray:
@@ -104,7 +125,7 @@ class ProbabilityCalibrator:
             if y.min() == y.max():  # one class only: nothing to learn, keep the score
                 self.maps_.append(None)
                 continue
-            if self.method == "isotonic":
+            if label_method(self.method, y) == "isotonic":
                 iso = IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip").fit(p, y)
                 self.maps_.append(
                     {"x": iso.X_thresholds_.tolist(), "y": iso.y_thresholds_.tolist()}

@@ -121,7 +121,8 @@ def train_model(
     * ``neutral_label``: the label that never flags and gets no threshold (``NEUTRAL``);
       with single-label data, name the "nothing wrong" class so.
     * ``calibration``: ``None``, ``"isotonic"``, ``"sigmoid"`` or ``"auto"`` (isotonic from
-      1,000 calibration rows on, else Platt), fitted on the validation split; thresholds are
+      1,000 calibration rows on for each label with 100 of both classes, else Platt), fitted
+      on the validation split; thresholds are
       then chosen on the calibrated validation scores.
     * ``threshold_objective`` / ``threshold_targets``: see
       :func:`modlab.training.thresholds.calibrate_thresholds`.

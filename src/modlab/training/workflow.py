@@ -272,7 +272,8 @@ def train_from_store(
     * ``trainer``: ``linear``, ``hybrid``, ``transformer``, ``embedding`` or ``auto``;
       ``trainer_params`` go to the trainer (e.g. ``{"epochs": 1}``).
     * ``calibration``: ``None``, ``"isotonic"``, ``"sigmoid"`` or ``"auto"`` (isotonic from
-      1,000 validation rows on, else Platt; fitted on validation).
+      1,000 validation rows on for labels with 100 of both classes, else Platt; fitted on
+      validation).
     * ``objective`` / ``targets``: how thresholds are chosen on the validation split: ``"f1"``
       for every label, or per label ``{"SPAM": {"precision": 0.95}}`` / ``("recall", 0.9)``.
     * ``promote``: ``True`` (always), ``False`` (never) or ``"if_none"`` (when the model has
