@@ -213,7 +213,7 @@ def serve(
         for name in slow:
             background.append((name, start_background_build(name, log_dir)))
             typer.echo(
-                f"built-in model {name}: fine-tuning in the background (~7 min on 2 cores, log "
+                f"built-in model {name}: fine-tuning in the background (~8 min on 2 cores, log "
                 f"{log_dir / f'build-{name}.log'}); its routes answer 503 until it is ready"
             )
     if with_mlflow:
