@@ -45,6 +45,9 @@ def test_seed_evaluation_counts_the_held_out_seeds(quick_models):
     assert result["n_seeds"] == len(held)
     sexual = sum("sexual" in ds.concept_labels("openai", ds.seed_example(s)) for s in held)
     assert result["labels"]["sexual"]["positives"] == sexual > 0
+    # seeds that threaten a group (hate + threat) count for hate/threatening too
+    hate_threat = sum({"hate", "threat"} <= s.concepts for s in held)
+    assert result["labels"]["hate/threatening"]["positives"] == hate_threat > 0
     for m in result["labels"].values():
         assert 0.0 <= m["precision"] <= 1.0 and 0.0 <= m["f1"] <= 1.0
 

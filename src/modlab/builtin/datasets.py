@@ -806,12 +806,14 @@ def hard_negative_sections() -> list[tuple[str, str]]:
     return out
 
 
-def seed_example(seed: Seed) -> Example:
+def seed_example(seed: Seed, source: str = "seed") -> Example:
+    """A hand-labelled text (seed or filled template) with every concept set."""
     concepts = {c: c in seed.concepts for c in LLM_CONCEPTS}
     concepts["hate"] = "hate" in seed.concepts
     concepts["offensive"] = "offensive" in seed.concepts or "hate" in seed.concepts
     concepts["profane"] = is_profane(seed.text)
-    return Example(seed.text, "seed", concepts, label=seed.sentiment)
+    concepts["hate_threat"] = concepts["hate"] and concepts["threat"]
+    return Example(seed.text, source, concepts, label=seed.sentiment)
 
 
 @lru_cache(maxsize=1)
@@ -884,13 +886,8 @@ def identity_template_examples(held_out: bool = False) -> list[Example]:
         if "hate" in tpl.concepts:
             fills += [(g, tpl.concepts - {"hate"}) for g in others]
         for group, names in fills:
-            text = tpl.text.replace("{g}", group)
-            concepts = {c: c in names for c in LLM_CONCEPTS}
-            concepts["hate"] = "hate" in names
-            concepts["offensive"] = "offensive" in names or "hate" in names
-            concepts["profane"] = is_profane(text)
-            concepts["hate_threat"] = concepts["hate"] and concepts["threat"]
-            out.append(Example(text, "identity_template", concepts))
+            filled = Seed(tpl.text.replace("{g}", group), names, tpl.sentiment)
+            out.append(seed_example(filled, source="identity_template"))
     return out
 
 
