@@ -6,6 +6,8 @@ import pytest
 
 from modlab.analyzers.builtin import BUILTIN_LABELS, OPENAI_CATEGORIES, SIGHTENGINE_CLASSES
 from modlab.builtin import datasets as ds
+from modlab.builtin.datasets import recipes as recipe_mod
+from modlab.builtin.datasets import seeds as seed_mod
 from modlab.training.splits import normalise_text
 
 
@@ -129,11 +131,11 @@ def test_toxicity_trains_on_the_seeds_training_share(recipes):
 
 
 def test_small_recipes_get_everyday_sms_as_neutral_filler(recipes):
-    sms = ds._neutral_sms(ds.SMS_FILLER, 0, set())
+    sms = recipe_mod._neutral_sms(ds.SMS_FILLER, 0, set())
     spam = {t for t, is_spam in ds.read_sms() if is_spam}
     keywords = ds.keyword_rx(*ds.CONCEPT_KEYWORDS)
     assert len(sms) == ds.SMS_FILLER and not spam & set(sms)
-    assert not any(keywords.search(t) or ds._SMS_ROMANCE.search(t) for t in sms)
+    assert not any(keywords.search(t) or recipe_mod._SMS_ROMANCE.search(t) for t in sms)
     assert "Thank you princess! I want to see your nice juicy booty..." not in sms
     for name in ("nsfw", "propriety"):
         r = recipes[name]
@@ -160,14 +162,14 @@ def test_identity_templates_teach_that_hate_needs_a_protected_group(recipes):
     assert train == ds.identity_template_examples()  # the same groups on every build
     held_keys = {normalise_text(e.text) for e in held}
     assert not any(normalise_text(e.text) in held_keys for e in train)
-    protected = {g.lower() for g in ds._IDENTITY_GROUPS}
+    protected = {g.lower() for g in seed_mod._IDENTITY_GROUPS}
     for e in train + held:
         target_is_protected = any(g in e.text.lower() for g in protected)
         if e.concepts["hate"]:
             assert target_is_protected and e.concepts["offensive"], e.text
         assert e.concepts["hate_threat"] == (e.concepts["hate"] and e.concepts["threat"])
     abuse = [e for e in train if e.concepts["offensive"] and not e.concepts["hate"]]
-    assert abuse and all(any(t in e.text for t in ds._OTHER_TARGETS) for e in abuse)
+    assert abuse and all(any(t in e.text for t in seed_mod._OTHER_TARGETS) for e in abuse)
     # the evaluation set: every held-out template with every protected group
     es = ds.eval_sets()["identity_templates"]
     assert es.texts == [e.text for e in held] and 0.3 < sum(es.y) / len(es.y) < 0.6
