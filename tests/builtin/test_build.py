@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
+import numpy as np
+
 from modlab.builtin.build import FALLBACK_THRESHOLD, MIN_TUNED_F1, guard_unreliable_thresholds
 
 
@@ -30,3 +32,17 @@ def test_serve_builds_the_fine_tuned_analyzers_in_the_background(tmp_path):
     # everything skipped: nothing is built, and the skipped names are not reported ready
     assert build.build_missing(tmp_path, skip=build.BUILDABLE) == []
     assert build.missing_builds(tmp_path) == list(build.BUILDABLE)
+
+
+def test_the_hate_analyzers_are_built_blind_to_group_names(quick_models):
+    from modlab.builtin.build import MASK_IDENTITY_TERMS
+    from modlab.builtin.evaluation import load_build_info
+    from modlab.training.predictor import Predictor
+
+    for name, path in quick_models.items():
+        params = load_build_info(path)["trainer_params"]
+        assert params.get("mask_identity_terms", False) == (name in MASK_IDENTITY_TERMS), name
+    # The served model masks at prediction too: naming another group changes nothing.
+    toxicity = Predictor.load(quick_models["toxicity"])
+    scores = toxicity.predict_proba(["Women are amazing", "Muslims are amazing", "are amazing"])
+    assert np.allclose(scores[0], scores[1]) and np.allclose(scores[0], scores[2])

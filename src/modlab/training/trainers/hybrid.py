@@ -36,6 +36,7 @@ class HybridTrainer(LinearTrainer):
         static_weight: float = 1.0,
         static_dims: int = 256,
         mask_safe_phrases: bool = False,
+        mask_identity_terms: bool = False,
     ) -> None:
         super().__init__(
             labels=labels,
@@ -49,6 +50,7 @@ class HybridTrainer(LinearTrainer):
             max_iter=max_iter,
             seed=seed,
             mask_safe_phrases=mask_safe_phrases,
+            mask_identity_terms=mask_identity_terms,
         )
         self.static_weight = static_weight
         self.static_dims = static_dims

@@ -43,6 +43,7 @@ class LinearTrainer(BaseTrainer):
         max_iter: int = 2000,
         seed: int = 0,
         mask_safe_phrases: bool = False,
+        mask_identity_terms: bool = False,
     ) -> None:
         self.labels = labels
         self.multi_label = multi_label
@@ -55,6 +56,7 @@ class LinearTrainer(BaseTrainer):
         self.max_iter = max_iter
         self.seed = seed
         self.mask_safe_phrases = mask_safe_phrases
+        self.mask_identity_terms = mask_identity_terms
 
     def _vectorizer(self) -> FeatureUnion:
         common = dict(sublinear_tf=True, min_df=self.min_df, lowercase=True, dtype=np.float32)
