@@ -42,7 +42,9 @@ def test_the_hate_analyzers_are_built_blind_to_group_names(quick_models):
     for name, path in quick_models.items():
         params = load_build_info(path)["trainer_params"]
         assert params.get("mask_identity_terms", False) == (name in MASK_IDENTITY_TERMS), name
-    # The served model masks at prediction too: naming another group changes nothing.
+    # The served model masks at prediction too: which group is named changes nothing.
     toxicity = Predictor.load(quick_models["toxicity"])
-    scores = toxicity.predict_proba(["Women are amazing", "Muslims are amazing", "are amazing"])
+    scores = toxicity.predict_proba(
+        ["Women are amazing", "Muslims are amazing", "Jews are amazing"]
+    )
     assert np.allclose(scores[0], scores[1]) and np.allclose(scores[0], scores[2])

@@ -198,3 +198,11 @@ def test_casual_profanity_is_profane_but_not_harassment(recipes):
         assert sight[e.text] == (["toxic"] if profane else []), e.text
     for name in ("toxicity", "openai", "sightengine"):
         assert not held_keys & {normalise_text(t) for t in recipes[name].texts}, name
+
+
+def test_identity_statements_are_an_evaluation_set_only(recipes):
+    es = ds.eval_sets()["identity_statements"]
+    assert len(es.texts) == 45 and sum(es.y) == 15 and es.concept == "hate"
+    banned = {normalise_text(t) for t in es.texts}
+    for name, r in recipes.items():
+        assert not banned & {normalise_text(t) for t in r.texts}, name

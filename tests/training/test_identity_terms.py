@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from modlab.training.identity_terms import mask_identity_terms
+from modlab.training.identity_terms import mask_identity_terms, names_identity_group
 from modlab.training.trainers import load_trainer, make_trainer
 
 
@@ -22,6 +22,7 @@ from modlab.training.trainers import load_trainer, make_trainer
 )
 def test_mask_identity_terms_drops_group_names(text, masked):
     assert mask_identity_terms(text) == masked
+    assert names_identity_group(text) and not names_identity_group(masked)
 
 
 @pytest.mark.parametrize(
@@ -34,30 +35,29 @@ def test_mask_identity_terms_drops_group_names(text, masked):
     ],
 )
 def test_mask_identity_terms_keeps_everything_else(text):
-    assert mask_identity_terms(text) == text
+    assert mask_identity_terms(text) == text and not names_identity_group(text)
 
 
 @pytest.mark.parametrize("trainer", ["linear", "hybrid"])
 def test_identity_blind_model_judges_what_is_said_not_who_is_named(tmp_path, trainer):
-    # As in the public hate sets: the group's name appears mostly in hateful texts.
-    groups = ("women", "immigrants", "Muslims", "gay people")
+    # As in the public hate sets: some groups are named mostly in hateful texts.
     hateful = ("are vermin", "are filthy animals", "should be deported", "are a disease")
-    hate = [f"{g} {p}" for g in groups for p in hateful]
-    calm = [f"{g} {p}" for g in groups[:1] for p in ("deserve respect", "are our neighbours")]
+    hate = [f"{g} {p}" for g in ("women", "immigrants", "Muslims") for p in hateful]
+    calm = [f"Christians {p}" for p in ("deserve respect", "are our neighbours", "are kind")]
     calm += [f"the {w} was lovely today" for w in ("weather", "concert", "walk", "lunch")]
     calm += [f"I liked the {w} we saw" for w in ("film", "show", "match", "museum")]
     texts, labels = hate + calm, ["HATE"] * len(hate) + ["NEUTRAL"] * len(calm)
-    probe = ["Muslims are wonderful neighbours", "refugees are vermin"]
+    probe = ["women are our neighbours", "Christians are our neighbours", "refugees are vermin"]
     scores = {}
     for mask in (False, True):
-        t = make_trainer(trainer, labels=["NEUTRAL", "HATE"], C=10.0, mask_identity_terms=mask).fit(
-            texts, labels
-        )
-        scores[mask] = t.predict_proba(probe)[:, 1]
-    # Unmasked, naming the group is most of the hate; masked, the benign statement is not hate
-    # while the dehumanising one about a group never seen in training still is.
-    assert scores[False][0] > scores[True][0] + 0.2
-    assert scores[True][0] < 0.5 < scores[True][1]
+        t = make_trainer(trainer, labels=["NEUTRAL", "HATE"], C=10.0, mask_identity_terms=mask)
+        scores[mask] = t.fit(texts, labels).predict_proba(probe)[:, 1]
+    # Unmasked, "women" is hate and "Christians" is not; blind to the names, both read the
+    # same, the benign statement is not hate and the dehumanising one about a group never
+    # seen in training is.
+    assert scores[False][0] > scores[False][1] + 0.2
+    assert scores[True][0] == pytest.approx(scores[True][1])
+    assert scores[True][0] < 0.5 < scores[True][2]
     loaded = load_trainer(t.save(tmp_path / trainer))
     assert loaded.mask_identity_terms
     assert np.allclose(loaded.predict_proba(probe)[:, 1], scores[True], atol=1e-4)

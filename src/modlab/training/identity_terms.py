@@ -41,6 +41,11 @@ _IDENTITY_RE = re.compile(
 _SPACES = re.compile(r"  +")
 
 
+def names_identity_group(text: str) -> bool:
+    """Whether ``text`` names a protected group (what the masked names leave of them)."""
+    return _IDENTITY_RE.search(text) is not None
+
+
 def mask_identity_terms(text: str) -> str:
     """``text`` without the names of protected groups ("Women are amazing" -> "are amazing")."""
     if not _IDENTITY_RE.search(text):

@@ -51,6 +51,7 @@ from modlab.builtin.datasets.concepts import (
 )
 from modlab.builtin.datasets.evalsets import (
     COMMENT_HAM_SECTION,
+    IDENTITY_STATEMENTS_FILE,
     drop_eval,
     eval_keys,
     eval_sets,
@@ -130,6 +131,7 @@ from modlab.builtin.datasets.sources import (
 )
 
 __all__ = [
+    "IDENTITY_STATEMENTS_FILE",
     "CONCEPTS",
     "CONCEPT_MAP",
     "NO_DATA_LABELS",

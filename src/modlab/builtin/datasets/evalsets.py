@@ -6,7 +6,11 @@ from collections.abc import Iterable
 from functools import lru_cache
 
 from modlab.builtin.datasets.concepts import EvalSet, Example
-from modlab.builtin.datasets.seeds import identity_template_examples, seed_heldout
+from modlab.builtin.datasets.seeds import (
+    identity_template_examples,
+    read_labelled_lines,
+    seed_heldout,
+)
 from modlab.builtin.datasets.sources import (
     hard_negative_sections,
     heldout,
@@ -17,6 +21,9 @@ from modlab.builtin.datasets.sources import (
 )
 from modlab.training.splits import normalise_text
 
+# Sentences about groups written only to evaluate (data/builtin/identity_statements.txt).
+IDENTITY_STATEMENTS_FILE = "identity_statements.txt"
+
 
 def eval_sets() -> dict[str, EvalSet]:
     """The held-out sets the targets are measured on (never used for training or tuning)."""
@@ -26,6 +33,7 @@ def eval_sets() -> dict[str, EvalSet]:
     off = read_tweeteval("offensive", "test")
     comment_spam, comment_ham = _comment_spam_heldout()
     identity = identity_template_examples(held_out=True)
+    statements = read_labelled_lines(IDENTITY_STATEMENTS_FILE)
     return {
         "tweeteval_hate": EvalSet(
             "tweeteval_hate",
@@ -62,6 +70,14 @@ def eval_sets() -> dict[str, EvalSet]:
             "hate",
             "(no target; held-out identity templates: hate vs counter-speech, negation, "
             "positive statements and abuse of non-protected targets, hate-class F1)",
+        ),
+        "identity_statements": EvalSet(
+            "identity_statements",
+            [st.text for st in statements],
+            [int("hate" in st.concepts) for st in statements],
+            "hate",
+            "(no target; 30 sentences that name a group without hate, 15 hateful ones, "
+            "written apart from the templates; hate-class F1)",
         ),
         "sms_spam": EvalSet(
             "sms_spam",

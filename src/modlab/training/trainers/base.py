@@ -63,25 +63,17 @@ class BaseTrainer(ClassifierMixin, BaseEstimator):
         return Y
 
     def _texts(self, texts: Sequence[str]) -> list[str]:
-        """The input texts as strings, masked the same way in training and prediction.
-
-        ``mask_safe_phrases=True`` drops the listed word from names such as "Dick Tracy"
-        ("Tracy"; :func:`modlab.detectors.profanity.mask_safe_phrases`);
-        ``mask_identity_terms=True`` drops the names of protected groups
-        (:func:`modlab.training.identity_terms.mask_identity_terms`).
-        """
+        """The input texts as strings; a trainer with ``mask_safe_phrases=True`` first drops
+        the listed word from names such as "Dick Tracy" ("Tracy"; see
+        :func:`modlab.detectors.profanity.mask_safe_phrases`), in training and prediction."""
         if isinstance(texts, str):
             raise TypeError("pass a list of texts, not a single string")
         out = ["" if t is None else str(t) for t in texts]
-        if getattr(self, "mask_safe_phrases", False):
-            from modlab.detectors.profanity import mask_safe_phrases
+        if not getattr(self, "mask_safe_phrases", False):
+            return out
+        from modlab.detectors.profanity import mask_safe_phrases
 
-            out = [mask_safe_phrases(t) for t in out]
-        if getattr(self, "mask_identity_terms", False):
-            from modlab.training.identity_terms import mask_identity_terms
-
-            out = [mask_identity_terms(t) for t in out]
-        return out
+        return [mask_safe_phrases(t) for t in out]
 
     # -- the interface -------------------------------------------------------------------
     def fit(self, texts: Sequence[str], y: Any) -> BaseTrainer:

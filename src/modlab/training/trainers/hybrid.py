@@ -56,18 +56,18 @@ class HybridTrainer(LinearTrainer):
         self.static_dims = static_dims
 
     def _fit(self, texts: list[str], Y: np.ndarray) -> None:
-        self.encoder_ = StaticEncoder.from_minilm(self.static_dims).fit(texts)
+        self.encoder_ = StaticEncoder.from_minilm(self.static_dims).fit(self._masked(texts))
         super()._fit(texts, Y)
 
     def _transform_fit(self, texts: list[str]) -> sparse.csr_matrix:
-        return self._with_static(self.vectorizer_.fit_transform(texts), texts)
+        return self._with_static(super()._transform_fit(texts), texts)
 
     def _features(self, texts: list[str]) -> sparse.csr_matrix:
         return self._with_static(super()._features(texts), texts)
 
-    def _with_static(self, tfidf: sparse.spmatrix, texts: list[str]) -> sparse.csr_matrix:
-        dense = self.encoder_.encode(texts) * np.float32(self.static_weight)
-        return sparse.hstack([tfidf, sparse.csr_matrix(dense)], format="csr")
+    def _with_static(self, sparse_part: sparse.spmatrix, texts: list[str]) -> sparse.csr_matrix:
+        dense = self.encoder_.encode(self._masked(texts)) * np.float32(self.static_weight)
+        return sparse.hstack([sparse_part, sparse.csr_matrix(dense)], format="csr")
 
     def _save(self, path: Path) -> None:
         super()._save(path)

@@ -16,6 +16,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.multiclass import OneVsRestClassifier
 from sklearn.pipeline import FeatureUnion
 
+from modlab.training.identity_terms import mask_identity_terms, names_identity_group
 from modlab.training.trainers.base import BaseTrainer
 
 MODEL_FILE = "linear.joblib"
@@ -109,7 +110,7 @@ class LinearTrainer(BaseTrainer):
 
     def _transform_fit(self, texts: list[str]) -> sparse.csr_matrix:
         """Fit the vectorizer on ``texts`` and return their features."""
-        return self.vectorizer_.fit_transform(texts)
+        return self._with_group(self.vectorizer_.fit_transform(self._masked(texts)), texts)
 
     def features(self, texts: Sequence[str]) -> sparse.csr_matrix:
         """The TF-IDF features (used for diversity in active learning)."""
@@ -118,6 +119,26 @@ class LinearTrainer(BaseTrainer):
 
     def _features(self, texts: list[str]) -> sparse.csr_matrix:
         """Features of texts already prepared by ``_texts``."""
+        return self._with_group(self._tfidf(self._masked(texts)), texts)
+
+    def _masked(self, texts: list[str]) -> list[str]:
+        """``texts`` without the names of protected groups (``mask_identity_terms``)."""
+        if not getattr(self, "mask_identity_terms", False):
+            return texts
+        return [mask_identity_terms(t) for t in texts]
+
+    def _with_group(self, X: sparse.spmatrix, texts: list[str]) -> sparse.csr_matrix:
+        """``X`` and, with ``mask_identity_terms``, one 0/1 column: names a protected group.
+
+        What the masked names leave of them: the same for every group, so the model can
+        learn that hate is about a group without learning any group's name as hate.
+        """
+        if not getattr(self, "mask_identity_terms", False):
+            return X
+        named = np.array([[names_identity_group(t)] for t in texts], dtype=np.float32)
+        return sparse.hstack([X, sparse.csr_matrix(named)], format="csr")
+
+    def _tfidf(self, texts: list[str]) -> sparse.csr_matrix:
         union = self.vectorizer_
         parts = union.transformer_list
         if union.transformer_weights is None and all(hasattr(t, "transform") for _, t in parts):
