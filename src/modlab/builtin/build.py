@@ -79,10 +79,10 @@ ANALYZER_PARAMS: dict[tuple[str, str], dict[str, Any]] = {
     # Small recipe: more passes, longer reviews (measured with scripts/gpu_transformer_eval.py).
     ("sentiment", "transformer"): {"epochs": 10, "max_length": 128, "batch_size": 16},
 }
-# The analyzers with a hate label drop the names of protected groups from what their n-gram
-# models see (modlab.training.identity_terms: "Women are amazing" was DISCRIMINATION 0.78).
-# Not nsfw (religion and immigration are SENSITIVE topics) nor the transformer, which reads
-# the group's name in context.
+# The analyzers with a hate label see the names of protected groups only as one shared
+# "names a group" feature (modlab.training.identity_terms: "Women are amazing" was
+# DISCRIMINATION 0.78). Not nsfw (religion and immigration are SENSITIVE topics) nor the
+# transformer, which reads the group's name in context.
 MASK_IDENTITY_TERMS = ("toxicity", "openai", "sightengine")
 _LINEAR_QUICK = {"C": 4.0, "max_features": 20_000, "char_ngrams": (2, 4), "mask_safe_phrases": True}
 QUICK_PARAMS: dict[str, dict[str, Any]] = {

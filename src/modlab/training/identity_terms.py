@@ -1,14 +1,18 @@
-"""Names of protected groups, dropped from the text an n-gram hate classifier sees.
+"""Names of protected groups, hidden from an n-gram hate classifier.
 
 Hate speech is about a group, so in every public hate set the group's name is the strongest
 single n-gram: trained on them, the built-in linear models scored "Women are amazing"
 DISCRIMINATION 0.78 and "Being gay is perfectly normal" 0.78 ("women are" +1.37, "gay" +1.07
-in the logit; "amazing" -0.21). More neutral identity sentences move this little (the known
-fix for identity-term bias, Dixon et al. 2018, measured here: 10 of 15 benign identity
-statements still flagged). Dropping the names makes the model judge what is *said* about a
-group ("… are rats", "deport all …", slurs) instead of *which* group is named: benign
-identity statements flagged 8 -> 2 of 15, TweetEval hate and Davidson unchanged
-(scripts/eval_builtin.py; README "Identity terms").
+in the logit, "amazing" -0.21), and flagged half of 30 ordinary sentences about groups. More
+neutral identity sentences move this little (the known fix for identity-term bias, Dixon et
+al. 2018; measured here with five times the weight: 10 of 15 still flagged).
+
+A trainer with ``mask_identity_terms=True`` deletes the names from the text and adds one 0/1
+feature, "names a protected group", the same for every group. The model then judges what is
+*said* about a group ("… are rats", "deport all …", slurs) and can still learn that hate is
+about a group, but no group's name is the hate: "Women are amazing" and "Christians are
+amazing" score the same. Deleting the names without that feature made exclusion phrases the
+cue instead ("I want to go home" hate 0.33). Figures: README, "What is said about whom".
 
 Slurs are not identity terms and are kept; so are words such as "girls" that other labels
 (sexual/minors) need, and non-protected targets ("politicians"), which is how the models
