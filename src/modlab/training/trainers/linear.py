@@ -26,7 +26,9 @@ class LinearTrainer(BaseTrainer):
     """The default for small data: sparse n-gram features and a linear model.
 
     Single-label data gets one (multinomial/binary) logistic regression; multi-label data
-    one binary logistic regression per label (one-vs-rest).
+    one binary logistic regression per label (one-vs-rest). ``mask_safe_phrases`` and
+    ``mask_identity_terms`` (:mod:`modlab.training.identity_terms`) mask the text the same
+    way in training and prediction.
     """
 
     name = "linear"
