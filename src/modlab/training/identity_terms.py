@@ -52,6 +52,5 @@ def names_identity_group(text: str) -> bool:
 
 def mask_identity_terms(text: str) -> str:
     """``text`` without the names of protected groups ("Women are amazing" -> "are amazing")."""
-    if not _IDENTITY_RE.search(text):
-        return text
-    return _SPACES.sub(" ", _IDENTITY_RE.sub("", text)).strip()
+    masked, found = _IDENTITY_RE.subn("", text)
+    return _SPACES.sub(" ", masked).strip() if found else text

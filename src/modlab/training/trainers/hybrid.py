@@ -55,19 +55,12 @@ class HybridTrainer(LinearTrainer):
         self.static_weight = static_weight
         self.static_dims = static_dims
 
-    def _fit(self, texts: list[str], Y: np.ndarray) -> None:
-        self.encoder_ = StaticEncoder.from_minilm(self.static_dims).fit(self._masked(texts))
-        super()._fit(texts, Y)
+    def _fit_extra(self, masked: list[str]) -> None:
+        self.encoder_ = StaticEncoder.from_minilm(self.static_dims).fit(masked)
 
-    def _transform_fit(self, texts: list[str]) -> sparse.csr_matrix:
-        return self._with_static(super()._transform_fit(texts), texts)
-
-    def _features(self, texts: list[str]) -> sparse.csr_matrix:
-        return self._with_static(super()._features(texts), texts)
-
-    def _with_static(self, sparse_part: sparse.spmatrix, texts: list[str]) -> sparse.csr_matrix:
-        dense = self.encoder_.encode(self._masked(texts)) * np.float32(self.static_weight)
-        return sparse.hstack([sparse_part, sparse.csr_matrix(dense)], format="csr")
+    def _extra_blocks(self, texts: list[str], masked: list[str]) -> list[sparse.spmatrix]:
+        dense = self.encoder_.encode(masked) * np.float32(self.static_weight)
+        return [*super()._extra_blocks(texts, masked), sparse.csr_matrix(dense)]
 
     def _save(self, path: Path) -> None:
         super()._save(path)

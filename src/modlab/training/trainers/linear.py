@@ -16,7 +16,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.multiclass import OneVsRestClassifier
 from sklearn.pipeline import FeatureUnion
 
-from modlab.training.identity_terms import mask_identity_terms, names_identity_group
+from modlab.training.identity_terms import mask_identity_terms
 from modlab.training.trainers.base import BaseTrainer
 
 MODEL_FILE = "linear.joblib"
@@ -112,7 +112,9 @@ class LinearTrainer(BaseTrainer):
 
     def _transform_fit(self, texts: list[str]) -> sparse.csr_matrix:
         """Fit the vectorizer on ``texts`` and return their features."""
-        return self._with_group(self.vectorizer_.fit_transform(self._masked(texts)), texts)
+        masked = self._masked(texts)
+        self._fit_extra(masked)
+        return self._assemble([self.vectorizer_.fit_transform(masked)], texts, masked)
 
     def features(self, texts: Sequence[str]) -> sparse.csr_matrix:
         """The TF-IDF features (used for diversity in active learning)."""
@@ -121,7 +123,8 @@ class LinearTrainer(BaseTrainer):
 
     def _features(self, texts: list[str]) -> sparse.csr_matrix:
         """Features of texts already prepared by ``_texts``."""
-        return self._with_group(self._tfidf(self._masked(texts)), texts)
+        masked = self._masked(texts)
+        return self._assemble(self._tfidf_blocks(masked), texts, masked)
 
     def _masked(self, texts: list[str]) -> list[str]:
         """``texts`` without the names of protected groups (``mask_identity_terms``)."""
@@ -129,18 +132,29 @@ class LinearTrainer(BaseTrainer):
             return texts
         return [mask_identity_terms(t) for t in texts]
 
-    def _with_group(self, X: sparse.spmatrix, texts: list[str]) -> sparse.csr_matrix:
-        """``X`` and, with ``mask_identity_terms``, one 0/1 column: names a protected group.
+    def _assemble(
+        self, blocks: list[sparse.spmatrix], texts: list[str], masked: list[str]
+    ) -> sparse.csr_matrix:
+        """The n-gram ``blocks`` and the :meth:`_extra_blocks`, as one CSR matrix (one copy)."""
+        blocks = [*blocks, *self._extra_blocks(texts, masked)]
+        return sparse.hstack(blocks, format="csr") if len(blocks) > 1 else blocks[0].tocsr()
+
+    def _fit_extra(self, masked: list[str]) -> None:
+        """Fit what :meth:`_extra_blocks` needs (nothing here; see the hybrid trainer)."""
+
+    def _extra_blocks(self, texts: list[str], masked: list[str]) -> list[sparse.spmatrix]:
+        """With ``mask_identity_terms``, one 0/1 column: names a protected group.
 
         What the masked names leave of them: the same for every group, so the model can
-        learn that hate is about a group without learning any group's name as hate.
+        learn that hate is about a group without learning any group's name as hate. Masking
+        changes exactly the texts that name one, so the column is read off the masking.
         """
         if not getattr(self, "mask_identity_terms", False):
-            return X
-        named = np.array([[names_identity_group(t)] for t in texts], dtype=np.float32)
-        return sparse.hstack([X, sparse.csr_matrix(named)], format="csr")
+            return []
+        named = np.fromiter(map(str.__ne__, masked, texts), dtype=np.float32, count=len(texts))
+        return [sparse.csr_matrix(named[:, None])]
 
-    def _tfidf(self, texts: list[str]) -> sparse.csr_matrix:
+    def _tfidf_blocks(self, texts: list[str]) -> list[sparse.spmatrix]:
         union = self.vectorizer_
         parts = union.transformer_list
         if union.transformer_weights is None and all(hasattr(t, "transform") for _, t in parts):
@@ -149,8 +163,8 @@ class LinearTrainer(BaseTrainer):
             # is always finite and the internal calls' parameters are constants, so sklearn's
             # finiteness and parameter checks are skipped too.
             with sklearn.config_context(assume_finite=True, skip_parameter_validation=True):
-                return sparse.hstack([t.transform(texts) for _, t in parts]).tocsr()
-        return union.transform(texts)
+                return [t.transform(texts) for _, t in parts]
+        return [union.transform(texts)]
 
     def _ovr_linear(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
         """(coef.T, intercept, their columns, constant row) of a one-vs-rest of binary
