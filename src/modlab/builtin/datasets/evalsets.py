@@ -28,72 +28,71 @@ IDENTITY_STATEMENTS_FILE = "identity_statements.txt"
 def eval_sets() -> dict[str, EvalSet]:
     """The held-out sets the targets are measured on (never used for training or tuning)."""
     dav = [(t, c) for t, c in read_davidson() if heldout(t)]
-    sms = [(t, s) for t, s in read_sms() if heldout(t)]
-    hate = read_tweeteval("hate", "test")
-    off = read_tweeteval("offensive", "test")
     comment_spam, comment_ham = _comment_spam_heldout()
-    identity = identity_template_examples(held_out=True)
-    statements = read_labelled_lines(IDENTITY_STATEMENTS_FILE)
-    return {
-        "tweeteval_hate": EvalSet(
+    sets = (
+        _eval_set(
             "tweeteval_hate",
-            [t for t, _ in hate],
-            [y for _, y in hate],
+            read_tweeteval("hate", "test"),
             "hate",
             "BERTweet 0.564; target ≥ 0.60 (macro-F1)",
         ),
-        "tweeteval_offensive": EvalSet(
+        _eval_set(
             "tweeteval_offensive",
-            [t for t, _ in off],
-            [y for _, y in off],
+            read_tweeteval("offensive", "test"),
             "offensive",
             "TimeLMs-2021 0.822; target ≥ 0.83 (macro-F1)",
         ),
-        "davidson_hate": EvalSet(
+        _eval_set(
             "davidson_hate",
-            [t for t, _ in dav],
-            [int(c == 0) for _, c in dav],
+            ((t, c == 0) for t, c in dav),
             "hate",
             "Davidson LR 0.51; target ≥ 0.55 (hate-class F1)",
         ),
-        "davidson_offensive": EvalSet(
+        _eval_set(
             "davidson_offensive",
-            [t for t, _ in dav],
-            [int(c in (0, 1)) for _, c in dav],
+            ((t, c in (0, 1)) for t, c in dav),
             "offensive",
             "(no target; hate or offensive vs neither, F1)",
         ),
-        "identity_templates": EvalSet(
+        _eval_set(
             "identity_templates",
-            [e.text for e in identity],
-            [int(e.concepts["hate"]) for e in identity],
+            ((e.text, e.concepts["hate"]) for e in identity_template_examples(held_out=True)),
             "hate",
             "(no target; held-out identity templates: hate vs counter-speech, negation, "
             "positive statements and abuse of non-protected targets, hate-class F1)",
         ),
-        "identity_statements": EvalSet(
+        _eval_set(
             "identity_statements",
-            [st.text for st in statements],
-            [int("hate" in st.concepts) for st in statements],
+            (
+                (st.text, "hate" in st.concepts)
+                for st in read_labelled_lines(IDENTITY_STATEMENTS_FILE)
+            ),
             "hate",
             "(no target; 30 sentences that name a group without hate, 15 hateful ones, "
             "written apart from the templates; hate-class F1)",
         ),
-        "sms_spam": EvalSet(
+        _eval_set(
             "sms_spam",
-            [t for t, _ in sms],
-            [int(s) for _, s in sms],
+            ((t, s) for t, s in read_sms() if heldout(t)),
             "spam",
             "target ≥ 0.97 (SPAM F1)",
         ),
-        "comment_spam": EvalSet(
+        _eval_set(
             "comment_spam",
-            comment_spam + comment_ham,
-            [1] * len(comment_spam) + [0] * len(comment_ham),
+            [(t, 1) for t in comment_spam] + [(t, 0) for t in comment_ham],
             "spam",
             "(no target; held-out hand-written comment spam vs. ordinary comments, SPAM F1)",
         ),
-    }
+    )
+    return {es.name: es for es in sets}
+
+
+def _eval_set(
+    name: str, rows: Iterable[tuple[str, int | bool]], concept: str, anchor: str
+) -> EvalSet:
+    """An :class:`EvalSet` from ``(text, is positive)`` rows."""
+    rows = list(rows)
+    return EvalSet(name, [t for t, _ in rows], [int(y) for _, y in rows], concept, anchor)
 
 
 # The hard-negative section that is the ham side of the comment-spam evaluation.
