@@ -11,7 +11,9 @@ from modlab.builtin.evaluation import (
     TARGETS,
     evaluate_builtins,
     evaluate_seeds,
+    everyday_flag_rates,
     format_report,
+    long_text_scores,
     score_set,
 )
 from modlab.training.calibration import ece_noise_floor
@@ -69,3 +71,36 @@ def test_report_prints_every_target_and_the_seed_table(quick_models, builtin_dat
     assert "propriety    FLIRTATION" in report
     floor = results["propriety"]["internal_test"]["ece_floor"]  # quick build: same code path
     assert f"({floor:.3f})" in report
+
+
+def test_everyday_text_flagged_is_the_share_of_held_out_ham_and_prose(quick_models):
+    from modlab.training import Predictor
+
+    predictor = Predictor.load(quick_models["toxicity"])
+    rates = everyday_flag_rates(predictor)
+    held = ds.everyday_heldout()
+    for kind in ("sms_ham", "prose"):
+        flags = predictor.flags(held[kind])[:, :3]  # TOXICITY, PROFANITY, DISCRIMINATION
+        assert rates[kind]["n"] == len(held[kind])
+        assert rates[kind]["flagged"] == pytest.approx(flags.any(axis=1).mean())
+        assert rates[kind]["labels"]["PROFANITY"] == pytest.approx(flags[:, 1].mean())
+        assert "NEUTRAL" not in rates[kind]["labels"]
+
+
+def test_long_text_scores_compare_whole_texts_with_windows(quick_models):
+    from modlab.training import Predictor
+
+    predictor = Predictor.load(quick_models["openai"])
+    assert predictor.window_chars == 140  # the build sets it for the harm analyzers
+    got = long_text_scores(predictor, "openai")
+    assert predictor.window_chars == 140  # restored
+    assert got["window_chars"] == 140 and set(got) == {"window_chars", "whole", "windows"}
+    for mode in ("whole", "windows"):
+        assert set(got[mode]) == {
+            "seeds_in_sms_ham_f1", "seeds_in_prose_f1",
+            "sms_ham_docs_flagged", "prose_docs_flagged",
+        }  # fmt: skip
+        assert all(0.0 <= v <= 1.0 for v in got[mode].values())
+    assert got == long_text_scores(predictor, "openai")  # fixed documents
+    # windows find at least what whole texts find in the harmful documents
+    assert got["windows"]["seeds_in_prose_f1"] >= got["whole"]["seeds_in_prose_f1"] - 0.05

@@ -206,3 +206,24 @@ def test_identity_statements_are_an_evaluation_set_only(recipes):
     banned = {normalise_text(t) for t in es.texts}
     for name, r in recipes.items():
         assert not banned & {normalise_text(t) for t in r.texts}, name
+
+
+def test_everyday_text_is_a_negative_in_the_moderation_recipes_and_its_held_out_share_never(
+    recipes,
+):
+    held = ds.everyday_heldout()
+    assert len(held["sms_ham"]) > 800 and len(held["prose"]) > 150
+    held_keys = {normalise_text(t) for texts in held.values() for t in texts}
+    assert held_keys <= ds.eval_keys()
+    for name, r in recipes.items():
+        assert not held_keys & {normalise_text(t) for t in r.texts}, name
+    everyday = set(ds.everyday_texts())
+    assert not held_keys & {normalise_text(t) for t in everyday}
+    tox = recipes["toxicity"]
+    seen = [lab for t, lab, src in zip(tox.texts, tox.labels, tox.sources, strict=True)
+            if src == "everyday"]  # fmt: skip
+    assert len(seen) > 3000 and all(lab == ["NEUTRAL"] for lab in seen)
+    assert "Sorry, I'll call later" in held["sms_ham"]  # the docstring's example: held out
+    # swearing SMS are left out: whether they offend depends on whom they address
+    assert not any(ds.is_profane(t) for t, src in zip(tox.texts, tox.sources, strict=True)
+                   if src == "everyday")  # fmt: skip

@@ -247,3 +247,24 @@ def test_reliability_figure_draws_a_line_per_curve():
     labels = [line.get_label() for line in fig.axes[0].get_lines()]
     assert labels[0] == "perfectly calibrated" and len(labels) == 3
     assert labels[1].startswith("a (ECE ")
+
+
+def test_everyday_frame_has_a_row_per_harm_analyzer():
+    results = {
+        "quality": {"built": True, "sets": []},  # no everyday figures: not a harm analyzer
+        "openai": {
+            "built": True,
+            "everyday": {"sms_ham": {"n": 10, "flagged": 0.0361, "labels": {}},
+                         "prose": {"n": 5, "flagged": 0.0, "labels": {}}},
+            "long_texts": {"window_chars": 140,
+                           "whole": {"seeds_in_prose_f1": 0.03},
+                           "windows": {"seeds_in_prose_f1": 0.2904}},
+        },
+    }  # fmt: skip
+    frame = rp.everyday_frame(results)
+    assert frame["analyzer"].tolist() == ["openai"]
+    row = frame.iloc[0]
+    assert row["sms_ham flagged"] == 0.036 and row["prose flagged"] == 0.0
+    assert row["whole: seeds_in_prose_f1"] == 0.03 and row["windows: seeds_in_prose_f1"] == 0.29
+    assert "window_chars" not in " ".join(frame.columns)
+    assert rp.everyday_frame({}).empty

@@ -84,6 +84,11 @@ ANALYZER_PARAMS: dict[tuple[str, str], dict[str, Any]] = {
 # DISCRIMINATION 0.78). Not nsfw (religion and immigration are SENSITIVE topics) nor the
 # transformer, which reads the group's name in context.
 MASK_IDENTITY_TERMS = ("toxicity", "openai", "sightengine")
+# The multi-label harm analyzers score long texts window by window (modlab.training.windows):
+# held-out seeds inside a paragraph of held-out everyday text, mean F1 over toxicity's
+# labels 0.10 -> 0.46, openai's 0.03 -> 0.29; texts up to a tweet's length are unchanged.
+WINDOW_CHARS = 140
+WINDOWED = ("toxicity", "openai", "sightengine", "propriety", "nsfw")
 _LINEAR_QUICK = {"C": 4.0, "max_features": 20_000, "char_ngrams": (2, 4), "mask_safe_phrases": True}
 QUICK_PARAMS: dict[str, dict[str, Any]] = {
     "linear": _LINEAR_QUICK,
@@ -143,6 +148,7 @@ def build_builtin(
         seed=seed,
         calibration="auto",  # isotonic for the big recipes, Platt for the small ones
         neutral_label=data.neutral_label,
+        window_chars=WINDOW_CHARS if name in WINDOWED else None,
         log=log,
         register=log,
         promote="always",

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +24,7 @@ from modlab.builtin import datasets as ds
 from modlab.builtin.datasets import NO_DATA_LABELS, EvalSet, eval_sets
 from modlab.training.calibration import ece_noise_floor, expected_calibration_error
 from modlab.training.predictor import Predictor
+from modlab.training.windows import DEFAULT_WINDOW_CHARS
 
 # Which labels of each analyzer answer each evaluation concept.
 CONCEPT_LABELS: dict[str, dict[str, tuple[str, ...]]] = {
@@ -174,6 +176,80 @@ def evaluate_seeds(predictor: Predictor, analyzer: str) -> dict[str, Any]:
     }  # fmt: skip
 
 
+# Analyzers that flag harm: their share of flagged everyday text is a false-positive rate.
+HARM_ANALYZERS = ("toxicity", "openai", "sightengine", "propriety", "nsfw")
+
+
+def everyday_flag_rates(predictor: Predictor) -> dict[str, dict[str, Any]]:
+    """Share of held-out everyday text (SMS ham, clean prose) flagged, by any label and per
+    label. Real traffic is mostly such text: a few percent here is most of what a moderator
+    sees. (nsfw SENSITIVE flags topics — politics, religion, health — by design.)"""
+    out: dict[str, dict[str, Any]] = {}
+    for kind, texts in ds.everyday_heldout().items():
+        flags = predictor.flags(texts)
+        names = predictor.labels_
+        cols = [i for i, n in enumerate(names) if n != predictor.neutral_label]
+        out[kind] = {
+            "n": len(texts),
+            "flagged": float(flags[:, cols].any(axis=1).mean()),
+            "labels": {names[i]: float(flags[:, i].mean()) for i in cols},
+        }
+    return out
+
+
+def _in_context(text: str, filler: Sequence[str], rng: random.Random) -> str:
+    """``text`` between 2-5 and 0-3 random filler texts (a post, a chat log)."""
+    before = rng.sample(list(filler), rng.randint(2, 5))
+    after = rng.sample(list(filler), rng.randint(0, 3))
+    return " ".join([*before, text.strip(), *after])
+
+
+def long_text_scores(predictor: Predictor, analyzer: str, seed: int = 0) -> dict[str, Any]:
+    """Long texts, scored whole and window by window (``predictor.window_chars``).
+
+    Each held-out seed is put inside held-out everyday text (clean prose or SMS ham; a post
+    or a chat log of 300-1,500 characters) and keeps its labels: the mean F1 over the labels
+    says whether a harmful sentence survives its context. 300 documents of 5-10 everyday
+    texts alone say how often a long harmless text is flagged.
+    """
+    rng = random.Random(seed)
+    everyday = ds.everyday_heldout()
+    held = [s for s in ds.read_seeds() if ds.seed_heldout(s.text)]
+    names = list(predictor.labels_)
+    cols = [i for i, n in enumerate(names) if n != predictor.neutral_label]
+    gold = np.zeros((len(held), len(names)), dtype=int)
+    for i, s in enumerate(held):
+        for label in ds.concept_labels(analyzer, ds.seed_example(s)):
+            gold[i, names.index(label)] = 1
+    cols_with_pos = [c for c in cols if gold[:, c].any()]
+    docs = {
+        kind: [_in_context(s.text, filler, rng) for s in held] for kind, filler in everyday.items()
+    }
+    benign = {
+        kind: [" ".join(rng.sample(filler, rng.randint(5, 10))) for _ in range(300)]
+        for kind, filler in everyday.items()
+    }
+    window = predictor.window_chars
+    out: dict[str, Any] = {"window_chars": window}
+    try:
+        for mode, chars in (("whole", None), ("windows", window or DEFAULT_WINDOW_CHARS)):
+            predictor.window_chars = chars
+            row: dict[str, float] = {}
+            for kind in everyday:
+                pred = predictor.flags(docs[kind])
+                row[f"seeds_in_{kind}_f1"] = float(
+                    np.mean([f1_score(gold[:, c], pred[:, c], zero_division=0)
+                             for c in cols_with_pos])
+                )  # fmt: skip
+                row[f"{kind}_docs_flagged"] = float(
+                    predictor.flags(benign[kind])[:, cols].any(axis=1).mean()
+                )
+            out[mode] = row
+    finally:
+        predictor.window_chars = window
+    return out
+
+
 def load_build_info(path: Path) -> dict[str, Any]:
     info = path / "build.json"
     return json.loads(info.read_text()) if info.exists() else {}
@@ -200,6 +276,9 @@ def evaluate_builtins(models_dir: Path, names: Sequence[str]) -> dict[str, Any]:
         }
         if name in SEED_ANALYZERS:
             results[name]["seeds"] = evaluate_seeds(predictor, name)
+        if name in HARM_ANALYZERS:
+            results[name]["everyday"] = everyday_flag_rates(predictor)
+            results[name]["long_texts"] = long_text_scores(predictor, name)
     return results
 
 
@@ -256,6 +335,34 @@ def format_report(results: dict[str, Any]) -> str:
                 f"{name:<13}{s['eval_set']:<22}{'/'.join(s['labels']):<38}"
                 f"{_fmt(s['macro_f1']):>8}{_fmt(s['f1']):>7}{_fmt(s['precision']):>7}"
                 f"{_fmt(s['recall']):>7}{_fmt(s['auprc']):>7}{_fmt(s['ece']):>7}"
+            )
+    lines += [
+        "",
+        "Everyday text flagged (held-out SMS ham and lingua English sentences; false positives)",
+        "",
+        f"{'analyzer':<13}{'text':<10}{'n':>6}{'flagged':>9}  most flagged labels",
+    ]
+    for name, res in results.items():
+        for kind, rates in res.get("everyday", {}).items():
+            top = sorted(rates["labels"].items(), key=lambda kv: -kv[1])[:3]
+            worst = ", ".join(f"{label} {rate:.3f}" for label, rate in top if rate > 0)
+            lines.append(f"{name:<13}{kind:<10}{rates['n']:>6}{_fmt(rates['flagged']):>9}  {worst}")
+    lines += [
+        "",
+        "Long texts: held-out seeds inside 300-1,500 characters of held-out prose / SMS ham",
+        "(mean F1 over labels), and long harmless texts flagged; scored whole vs by windows",
+        "",
+        f"{'analyzer':<13}{'mode':<9}{'seeds in prose':>15}{'in SMS':>8}"
+        f"{'prose docs flagged':>20}{'SMS docs flagged':>18}",
+    ]
+    for name, res in results.items():
+        long = res.get("long_texts")
+        for mode in ("whole", "windows") if long else ():
+            m = long[mode]
+            lines.append(
+                f"{name:<13}{mode:<9}{_fmt(m['seeds_in_prose_f1']):>15}"
+                f"{_fmt(m['seeds_in_sms_ham_f1']):>8}{_fmt(m['prose_docs_flagged']):>20}"
+                f"{_fmt(m['sms_ham_docs_flagged']):>18}"
             )
     lines += [
         "",

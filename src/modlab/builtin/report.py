@@ -333,3 +333,21 @@ def targets_frame(results: Mapping[str, Any]) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows)
+
+
+def everyday_frame(results: Mapping[str, Any]) -> pd.DataFrame:
+    """Everyday text flagged (false positives) and long texts, whole vs by windows, per harm
+    analyzer (``everyday`` and ``long_texts`` of the full evaluation)."""
+    rows = []
+    for name, res in results.items():
+        if not isinstance(res, dict) or "everyday" not in res:
+            continue
+        row: dict[str, Any] = {"analyzer": name}
+        for kind, rates in res["everyday"].items():
+            row[f"{kind} flagged"] = round(rates["flagged"], 3)
+        for mode, scores in (res.get("long_texts") or {}).items():
+            if isinstance(scores, dict):
+                for key, value in scores.items():
+                    row[f"{mode}: {key}"] = round(value, 3)
+        rows.append(row)
+    return pd.DataFrame(rows)

@@ -101,6 +101,12 @@ def train(
     label_source: list[str] = typer.Option(
         None, "--label-source", help="Use only labels from these sources (repeatable)."
     ),
+    window_chars: int | None = typer.Option(
+        None,
+        "--window-chars",
+        help="Multi-label models: score texts longer than two windows of this many characters "
+        "also window by window (each label keeps its highest score), e.g. 140.",
+    ),
     experiment: str | None = typer.Option(None, "--experiment", help="MLflow experiment."),
     plots: bool = typer.Option(True, "--plots/--no-plots", help="Log evaluation plots."),
     database: str | None = DatabaseOpt,
@@ -133,6 +139,7 @@ def train(
             seed=seed,
             cv_folds=cv_folds,
             tuning=tuning,
+            window_chars=window_chars,
             experiment=experiment,
             log_plots=plots,
             store=store,

@@ -101,6 +101,7 @@ def train_model(
     threshold_objective: str = "f1",
     threshold_targets: Mapping[str, Any] | None = None,
     neutral_label: str | None = NEUTRAL,
+    window_chars: int | None = None,
     cv_folds: int | None = None,
     tuning: Tuning = "split",
     param_grid: Mapping[str, Sequence[Any]] | None = None,
@@ -126,6 +127,11 @@ def train_model(
       then chosen on the calibrated validation scores.
     * ``threshold_objective`` / ``threshold_targets``: see
       :func:`modlab.training.thresholds.calibrate_thresholds`.
+    * ``window_chars``: the saved model scores texts longer than two such windows also
+      window by window (runs of sentences of about this length) and keeps each label's
+      highest score, so one harmful sentence in a long post is not diluted (multi-label
+      models only; :mod:`modlab.training.windows`, e.g. 140). Thresholds are tuned on whole
+      texts.
     * ``cv_folds``: also report k-fold cross-validated metrics over train+validation.
     * ``tuning``: what the probability calibration, the thresholds and the choice among
       ``param_grid`` are fitted on. ``"split"``: the validation split, the model is fitted
@@ -152,6 +158,10 @@ def train_model(
     rows = np.flatnonzero(mask)  # positions of annotated examples in the input
     X = [texts[i] for i in rows]
     Y = Y_all[rows]
+    if window_chars is not None and (not multi_label or window_chars < 1):
+        raise ValueError(
+            f"window_chars={window_chars!r}: needs a multi-label model and a positive length"
+        )
     if trainer == "auto":
         trainer = choose_trainer(review)
     if not multi_label and (Y.sum(axis=0) == 0).sum() > 0:
@@ -221,7 +231,7 @@ def train_model(
         Y[tune_rows], proba_val, names, threshold_objective, threshold_targets, neutral_label
     )
     thresholds = threshold_values(choices)
-    predictor = Predictor(model, calibrator, thresholds, neutral_label)
+    predictor = Predictor(model, calibrator, thresholds, neutral_label, window_chars)
 
     test_idx = split.test if len(split.test) else split.val
     report = evaluate(
@@ -273,6 +283,7 @@ def train_model(
         "threshold_targets": json.dumps(dict(threshold_targets or {})),
         "cv_folds": cv_folds or 0,
         "tuning": tuning,
+        "window_chars": window_chars or 0,
         "data_digest": digest,
         "n_examples": review.total,
         "n_annotated": review.annotated,

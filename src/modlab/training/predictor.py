@@ -13,13 +13,20 @@ from modlab.training.calibration import ProbabilityCalibrator
 from modlab.training.labels import NEUTRAL
 from modlab.training.thresholds import DEFAULT_THRESHOLD, flag_matrix
 from modlab.training.trainers.base import BaseTrainer, load_trainer
+from modlab.training.windows import windowed_proba
 
 MODEL_DIR = "model"
 META_FILE = "predictor.json"
 
 
 class Predictor:
-    """``predict_proba`` with calibration applied; knows its labels and thresholds."""
+    """``predict_proba`` with calibration applied; knows its labels and thresholds.
+
+    ``window_chars``: score texts longer than this also window by window (sentence runs of
+    about this length) and keep each label's highest score (:mod:`modlab.training.windows`),
+    so a harmful sentence inside a long text is not diluted. Multi-label models only (their
+    label scores are independent); ``None`` scores every text whole.
+    """
 
     def __init__(
         self,
@@ -27,11 +34,13 @@ class Predictor:
         calibrator: ProbabilityCalibrator | None = None,
         thresholds: Mapping[str, float] | None = None,
         neutral_label: str | None = NEUTRAL,
+        window_chars: int | None = None,
     ) -> None:
         self.model = model
         self.calibrator = calibrator
         self.thresholds = {k: float(v) for k, v in (thresholds or {}).items()}
         self.neutral_label = neutral_label
+        self.window_chars = window_chars
 
     @property
     def labels_(self) -> list[str]:
@@ -44,6 +53,18 @@ class Predictor:
         return bool(self.model.multi_label_)
 
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
+        if self.window_chars is None:
+            return self._whole_text_proba(texts)
+        if not self.multi_label_:
+            raise ValueError(
+                "window_chars needs a multi-label model: the per-label maximum over windows "
+                "is not a distribution over single-label classes"
+            )
+        labels = self.labels_
+        neutral = labels.index(self.neutral_label) if self.neutral_label in labels else None
+        return windowed_proba(self._whole_text_proba, texts, self.window_chars, neutral)
+
+    def _whole_text_proba(self, texts: Sequence[str]) -> np.ndarray:
         proba = self.model.predict_proba(texts)
         return self.calibrator.transform(proba) if self.calibrator is not None else proba
 
@@ -69,6 +90,7 @@ class Predictor:
             "multi_label": self.multi_label_,
             "thresholds": self.thresholds,
             "neutral_label": self.neutral_label,
+            "window_chars": self.window_chars,
             "calibrator": self.calibrator.to_dict() if self.calibrator is not None else None,
         }
         (path / META_FILE).write_text(json.dumps(meta, indent=2))
@@ -84,4 +106,5 @@ class Predictor:
             ProbabilityCalibrator.from_dict(cal) if cal else None,
             meta.get("thresholds") or {},
             meta.get("neutral_label", NEUTRAL),
+            meta.get("window_chars"),
         )

@@ -262,6 +262,7 @@ def train_from_store(
     test_size: float = 0.15,
     cv_folds: int | None = None,
     tuning: str = "auto",
+    window_chars: int | None = None,
     experiment: str | None = None,
     log_plots: bool = True,
     log: bool = True,
@@ -283,6 +284,8 @@ def train_from_store(
       (see :func:`modlab.training.train_model`); ``"split"`` uses the validation split;
       ``"auto"`` (default) is ``"cv"`` for ``linear`` (seconds per fit) and ``"split"`` for the
       encoder trainers (minutes per fit).
+    * ``window_chars``: multi-label models only; texts longer than two such windows are also
+      scored window by window, each label keeping its highest score (long posts, chat logs).
 
     On success the store records the run id against the label schema (whose labels are then
     frozen) and the new version is tagged with its thresholds and trainer.
@@ -312,6 +315,7 @@ def train_from_store(
         threshold_targets=targets or None,
         cv_folds=cv_folds,
         tuning=tuning,  # type: ignore[arg-type]
+        window_chars=window_chars,
         log=log,
         register=log,
         promote=_promote_mode(promote),  # type: ignore[arg-type]

@@ -55,6 +55,7 @@ from modlab.builtin.datasets.evalsets import (
     drop_eval,
     eval_keys,
     eval_sets,
+    everyday_heldout,
 )
 from modlab.builtin.datasets.llm import (
     CONCEPT_KEYWORDS,
@@ -117,6 +118,7 @@ from modlab.builtin.datasets.sources import (
     HELDOUT_PERCENT,
     REPO_DATA_DIR,
     clean_tweet,
+    everyday_texts,
     hard_negative_sections,
     hard_negatives,
     heldout,
@@ -155,6 +157,7 @@ __all__ = [
     "read_toxigen",
     "read_sms",
     "read_english_sentences",
+    "everyday_texts",
     "hard_negatives",
     "hard_negative_sections",
     "identity_neutral",
@@ -187,6 +190,7 @@ __all__ = [
     "llm_overrides",
     "apply_overrides",
     "eval_sets",
+    "everyday_heldout",
     "COMMENT_HAM_SECTION",
     "eval_keys",
     "drop_eval",

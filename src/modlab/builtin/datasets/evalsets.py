@@ -15,6 +15,7 @@ from modlab.builtin.datasets.sources import (
     hard_negative_sections,
     heldout,
     read_davidson,
+    read_english_sentences,
     read_sms,
     read_tweeteval,
     repo_list,
@@ -107,12 +108,26 @@ def _comment_spam_heldout() -> tuple[list[str], list[str]]:
     return spam, ham
 
 
+def everyday_heldout() -> dict[str, list[str]]:
+    """Ordinary text never trained on: the held-out SMS ham and lingua English sentences.
+
+    The share of it that a harm analyzer flags is its false-positive rate on everyday
+    traffic, where the tweet benchmarks (a third to three quarters offensive) cannot see it.
+    """
+    return {
+        "sms_ham": [t for t, spam in read_sms() if not spam and heldout(t)],
+        "prose": [s for s in read_english_sentences() if heldout(s)],
+    }
+
+
 @lru_cache(maxsize=1)
 def eval_keys() -> frozenset[str]:
     """Normalised texts of every evaluation set: such texts are never trained on."""
     keys: set[str] = set()
     for es in eval_sets().values():
         keys.update(normalise_text(t) for t in es.texts)
+    for texts in everyday_heldout().values():
+        keys.update(normalise_text(t) for t in texts)
     return frozenset(keys)
 
 

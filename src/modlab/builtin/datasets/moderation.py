@@ -26,6 +26,7 @@ from modlab.builtin.datasets.seeds import (
     seed_heldout,
 )
 from modlab.builtin.datasets.sources import (
+    everyday_texts,
     hard_negatives,
     heldout,
     read_davidson,
@@ -56,6 +57,9 @@ def moderation_examples() -> tuple[Example, ...]:
         out.append(Example(text, "toxigen", {"hate": hate, "offensive": hate}))
     for ex in out:
         ex.concepts["profane"] = is_profane(ex.text)
+    for text in everyday_texts():
+        if not is_profane(text):  # a swearing SMS may or may not be offensive: left out
+            out.append(Example(text, "everyday", dict.fromkeys(CONCEPTS, False)))
     for text in hard_negatives() + identity_neutral():
         out.append(Example(text, "hard_negative", dict.fromkeys(CONCEPTS, False)))
     return tuple(drop_eval(out))
