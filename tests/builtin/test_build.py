@@ -48,3 +48,32 @@ def test_the_hate_analyzers_are_built_blind_to_group_names(quick_models):
         ["Women are amazing", "Muslims are amazing", "Jews are amazing"]
     )
     assert np.allclose(scores[0], scores[1]) and np.allclose(scores[0], scores[2])
+
+
+def test_full_builds_of_the_small_recipes_tune_thresholds_by_cross_validation(monkeypatch):
+    """Checked on the arguments build_builtin hands to train_model (a full fit is minutes)."""
+    import modlab.training
+    from modlab.builtin import build
+
+    calls = {}
+
+    class Stop(Exception):
+        pass
+
+    def capture(name, texts, labels, label_names, **kwargs):
+        calls[name] = kwargs
+        raise Stop
+
+    monkeypatch.setattr(modlab.training, "train_model", capture)
+    for name in ("propriety", "toxicity"):
+        for quick in (False, True):
+            try:
+                build.build_builtin(name, quick=quick, log=False, models_dir=None)
+            except Stop:
+                pass
+            kwargs = calls[build.registered_name(name)]
+            cv = name in build.CV_TUNED and not quick
+            assert kwargs["tuning"] == ("cv" if cv else "split"), (name, quick)
+            assert kwargs["param_grid"] == ({} if cv else None)  # C as configured
+            assert kwargs["window_chars"] == build.WINDOW_CHARS  # harm analyzers: windows
+    assert "propriety" in build.CV_TUNED and "openai" not in build.CV_TUNED
