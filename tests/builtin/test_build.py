@@ -5,6 +5,7 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 import numpy as np
+import pytest
 
 from modlab.builtin.build import FALLBACK_THRESHOLD, MIN_TUNED_F1, guard_unreliable_thresholds
 
@@ -67,10 +68,8 @@ def test_full_builds_of_the_small_recipes_tune_thresholds_by_cross_validation(mo
     monkeypatch.setattr(modlab.training, "train_model", capture)
     for name in ("propriety", "toxicity"):
         for quick in (False, True):
-            try:
+            with pytest.raises(Stop):  # stopped right after the arguments are captured
                 build.build_builtin(name, quick=quick, log=False, models_dir=None)
-            except Stop:
-                pass
             kwargs = calls[build.registered_name(name)]
             cv = name in build.CV_TUNED and not quick
             assert kwargs["tuning"] == ("cv" if cv else "split"), (name, quick)
