@@ -336,34 +336,7 @@ def format_report(results: dict[str, Any]) -> str:
                 f"{_fmt(s['macro_f1']):>8}{_fmt(s['f1']):>7}{_fmt(s['precision']):>7}"
                 f"{_fmt(s['recall']):>7}{_fmt(s['auprc']):>7}{_fmt(s['ece']):>7}"
             )
-    lines += [
-        "",
-        "Everyday text flagged (held-out SMS ham and lingua English sentences; false positives)",
-        "",
-        f"{'analyzer':<13}{'text':<10}{'n':>6}{'flagged':>9}  most flagged labels",
-    ]
-    for name, res in results.items():
-        for kind, rates in res.get("everyday", {}).items():
-            top = sorted(rates["labels"].items(), key=lambda kv: -kv[1])[:3]
-            worst = ", ".join(f"{label} {rate:.3f}" for label, rate in top if rate > 0)
-            lines.append(f"{name:<13}{kind:<10}{rates['n']:>6}{_fmt(rates['flagged']):>9}  {worst}")
-    lines += [
-        "",
-        "Long texts: held-out seeds inside 300-1,500 characters of held-out prose / SMS ham",
-        "(mean F1 over labels), and long harmless texts flagged; scored whole vs by windows",
-        "",
-        f"{'analyzer':<13}{'mode':<9}{'seeds in prose':>15}{'in SMS':>8}"
-        f"{'prose docs flagged':>20}{'SMS docs flagged':>18}",
-    ]
-    for name, res in results.items():
-        long = res.get("long_texts")
-        for mode in ("whole", "windows") if long else ():
-            m = long[mode]
-            lines.append(
-                f"{name:<13}{mode:<9}{_fmt(m['seeds_in_prose_f1']):>15}"
-                f"{_fmt(m['seeds_in_sms_ham_f1']):>8}{_fmt(m['prose_docs_flagged']):>20}"
-                f"{_fmt(m['sms_ham_docs_flagged']):>18}"
-            )
+    lines += _everyday_section(results) + _long_text_section(results)
     lines += [
         "",
         "LLM-labelled concepts on the held-out hand-written seeds (few positives: ±0.1-0.2)",
@@ -397,3 +370,39 @@ def format_report(results: dict[str, Any]) -> str:
         if missing:
             lines.append(f"{name:<13}no labelled data (score 0, never flag): {', '.join(missing)}")
     return "\n".join(lines)
+
+
+def _everyday_section(results: dict[str, Any]) -> list[str]:
+    lines = [
+        "",
+        "Everyday text flagged (held-out SMS ham and lingua English sentences; false positives)",
+        "",
+        f"{'analyzer':<13}{'text':<10}{'n':>6}{'flagged':>9}  most flagged labels",
+    ]
+    for name, res in results.items():
+        for kind, rates in res.get("everyday", {}).items():
+            top = sorted(rates["labels"].items(), key=lambda kv: -kv[1])[:3]
+            worst = ", ".join(f"{label} {rate:.3f}" for label, rate in top if rate > 0)
+            lines.append(f"{name:<13}{kind:<10}{rates['n']:>6}{_fmt(rates['flagged']):>9}  {worst}")
+    return lines
+
+
+def _long_text_section(results: dict[str, Any]) -> list[str]:
+    lines = [
+        "",
+        "Long texts: held-out seeds inside 300-1,500 characters of held-out prose / SMS ham",
+        "(mean F1 over labels), and long harmless texts flagged; scored whole vs by windows",
+        "",
+        f"{'analyzer':<13}{'mode':<9}{'seeds in prose':>15}{'in SMS':>8}"
+        f"{'prose docs flagged':>20}{'SMS docs flagged':>18}",
+    ]
+    for name, res in results.items():
+        long = res.get("long_texts")
+        for mode in ("whole", "windows") if long else ():
+            m = long[mode]
+            lines.append(
+                f"{name:<13}{mode:<9}{_fmt(m['seeds_in_prose_f1']):>15}"
+                f"{_fmt(m['seeds_in_sms_ham_f1']):>8}{_fmt(m['prose_docs_flagged']):>20}"
+                f"{_fmt(m['sms_ham_docs_flagged']):>18}"
+            )
+    return lines
