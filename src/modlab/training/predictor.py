@@ -22,8 +22,9 @@ META_FILE = "predictor.json"
 class Predictor:
     """``predict_proba`` with calibration applied; knows its labels and thresholds.
 
-    ``window_chars``: score texts longer than this also window by window (sentence runs of
-    about this length) and keep each label's highest score (:mod:`modlab.training.windows`),
+    ``window_chars``: score texts longer than two such windows also window by window
+    (sentence runs of at most this length) and keep each label's highest score
+    (:mod:`modlab.training.windows`),
     so a harmful sentence inside a long text is not diluted. Multi-label models only (their
     label scores are independent); ``None`` scores every text whole.
     """
