@@ -8,9 +8,12 @@ from sklearn.metrics import f1_score
 
 from modlab.builtin import datasets as ds
 from modlab.builtin.evaluation import (
+    EVASIONS,
     TARGETS,
+    disguise,
     evaluate_builtins,
     evaluate_seeds,
+    evasion_scores,
     everyday_flag_rates,
     format_report,
     long_text_scores,
@@ -104,3 +107,33 @@ def test_long_text_scores_compare_whole_texts_with_windows(quick_models):
     assert got == long_text_scores(predictor, "openai")  # fixed documents
     # windows find at least what whole texts find in the harmful documents
     assert got["windows"]["seeds_in_prose_f1"] >= got["whole"]["seeds_in_prose_f1"] - 0.05
+
+
+def test_words_are_disguised_the_ways_evaders_do():
+    import random
+    import re
+
+    got = {kind: disguise("stupid", kind, random.Random(3)) for kind in EVASIONS}
+    assert got["spaced"] == "s t u p i d" and got["dots"] == "s.t.u.p.i.d"
+    tripled = re.search(r"(.)\1\1", got["stretch"])
+    assert len(got["stretch"]) == 8 and tripled
+    assert got["stretch"].replace(tripled.group(0), tripled.group(1)) == "stupid"
+    for kind in ("leet", "mask", "homoglyph"):
+        changed = [i for i, (a, b) in enumerate(zip(got[kind], "stupid", strict=True)) if a != b]
+        assert len(changed) == 1, kind  # one letter swapped for a look-alike or a mask
+    assert got["mask"].count("*") == 1 and not got["mask"].startswith("*")
+    assert disguise("rhythm", "mask", random.Random(0)) == "rhythm"  # no vowel to mask
+
+
+def test_evasion_scores_cover_every_kind_and_are_fixed(quick_models):
+    from modlab.training import Predictor
+
+    predictor = Predictor.load(quick_models["toxicity"])
+    got = evasion_scores(predictor, "toxicity")
+    assert set(got) == {"clean", *EVASIONS}
+    assert all(0.0 <= v <= 1.0 for v in got.values())
+    assert got == evasion_scores(predictor, "toxicity")
+    assert got["clean"] == pytest.approx(
+        np.mean([m["f1"] for m in evaluate_seeds(predictor, "toxicity")["labels"].values()
+                 if m["positives"]])
+    )  # fmt: skip

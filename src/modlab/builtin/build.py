@@ -59,7 +59,14 @@ DEFAULT_TRAINERS: dict[str, str] = {
 QUICK_TRAINERS = {"transformer": "hybrid"}
 # mask_safe_phrases: "Dick Tracy" reaches the models as "Tracy" (the profanity detector
 # skips such names; the models would otherwise call them profane).
-_LINEAR = {"C": 4.0, "max_features": 200_000, "char_ngrams": (2, 5), "mask_safe_phrases": True}
+# deobfuscate: "k1ll", "f u c k" and "sh*t" reach the models as the words they hide.
+_LINEAR = {
+    "C": 4.0,
+    "max_features": 200_000,
+    "char_ngrams": (2, 5),
+    "mask_safe_phrases": True,
+    "deobfuscate": True,
+}
 TRAINER_PARAMS: dict[str, dict[str, Any]] = {
     "linear": _LINEAR,
     "hybrid": {**_LINEAR, "static_weight": 1.0},
@@ -98,7 +105,7 @@ MASK_IDENTITY_TERMS = ("toxicity", "openai", "sightengine")
 # texts flagged: 1 -> 16 %, 0 -> 11 %); texts up to a tweet's length are unchanged.
 WINDOW_CHARS = 140
 WINDOWED = ("toxicity", "openai", "sightengine", "propriety", "nsfw")
-_LINEAR_QUICK = {"C": 4.0, "max_features": 20_000, "char_ngrams": (2, 4), "mask_safe_phrases": True}
+_LINEAR_QUICK = {**_LINEAR, "max_features": 20_000, "char_ngrams": (2, 4)}
 QUICK_PARAMS: dict[str, dict[str, Any]] = {
     "linear": _LINEAR_QUICK,
     "hybrid": _LINEAR_QUICK,

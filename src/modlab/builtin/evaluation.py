@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import math
 import random
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -197,6 +198,21 @@ def everyday_flag_rates(predictor: Predictor) -> dict[str, dict[str, Any]]:
     return out
 
 
+def _held_out_seed_labels(
+    predictor: Predictor, analyzer: str
+) -> tuple[list[ds.Seed], np.ndarray, list[int]]:
+    """The held-out seeds, their 0/1 label matrix in the predictor's label order, and the
+    columns of the flagging labels that have a positive among them."""
+    held = [s for s in ds.read_seeds() if ds.seed_heldout(s.text)]
+    names = list(predictor.labels_)
+    gold = np.zeros((len(held), len(names)), dtype=int)
+    for i, s in enumerate(held):
+        for label in ds.concept_labels(analyzer, ds.seed_example(s)):
+            gold[i, names.index(label)] = 1
+    cols = [c for c, n in enumerate(names) if n != predictor.neutral_label and gold[:, c].any()]
+    return held, gold, cols
+
+
 def _in_context(text: str, filler: Sequence[str], rng: random.Random) -> str:
     """``text`` between 2-5 and 0-3 random filler texts (a post, a chat log)."""
     before = rng.sample(list(filler), rng.randint(2, 5))
@@ -214,14 +230,8 @@ def long_text_scores(predictor: Predictor, analyzer: str, seed: int = 0) -> dict
     """
     rng = random.Random(seed)
     everyday = ds.everyday_heldout()
-    held = [s for s in ds.read_seeds() if ds.seed_heldout(s.text)]
-    names = list(predictor.labels_)
-    cols = [i for i, n in enumerate(names) if n != predictor.neutral_label]
-    gold = np.zeros((len(held), len(names)), dtype=int)
-    for i, s in enumerate(held):
-        for label in ds.concept_labels(analyzer, ds.seed_example(s)):
-            gold[i, names.index(label)] = 1
-    cols_with_pos = [c for c in cols if gold[:, c].any()]
+    held, gold, cols_with_pos = _held_out_seed_labels(predictor, analyzer)
+    cols = [i for i, n in enumerate(predictor.labels_) if n != predictor.neutral_label]
     docs = {
         kind: [_in_context(s.text, filler, rng) for s in held] for kind, filler in everyday.items()
     }
@@ -247,6 +257,58 @@ def long_text_scores(predictor: Predictor, analyzer: str, seed: int = 0) -> dict
             out[mode] = row
     finally:
         predictor.window_chars = window
+    return out
+
+
+# How evaders disguise a word (the kinds seen in the tweet sets and in moderation logs).
+_LEETS = {"a": "4", "e": "3", "i": "1", "o": "0", "s": "$", "t": "7"}
+_CYRILLIC = {"a": "а", "e": "е", "o": "о", "c": "с", "p": "р"}  # look-alike letters
+EVASIONS = ("leet", "mask", "spaced", "dots", "stretch", "homoglyph")
+
+
+def disguise(word: str, kind: str, rng: random.Random) -> str:
+    """``word`` disguised one way: "k1ll", "st*pid", "k i l l", "k.i.l.l", "stuuupid",
+    or with a Cyrillic look-alike letter."""
+    low = word.lower()
+    if kind in ("leet", "homoglyph", "mask"):
+        table = {"leet": _LEETS, "homoglyph": _CYRILLIC}.get(kind, dict.fromkeys("aeiou", "*"))
+        spots = [i for i, c in enumerate(low) if c in table and (kind != "mask" or i > 0)]
+        if not spots:
+            return word
+        i = rng.choice(spots)
+        return word[:i] + table[low[i]] + word[i + 1 :]
+    if kind == "stretch":
+        i = rng.randrange(len(word))
+        return word[: i + 1] + word[i] * 2 + word[i + 1 :]
+    return (" " if kind == "spaced" else ".").join(word)
+
+
+_LONGER_WORD = re.compile(r"[A-Za-z]{4,}")
+
+
+def _disguise_half(text: str, kind: str, rng: random.Random) -> str:
+    """``text`` with each word of four letters or more disguised with probability 1/2."""
+
+    def one(m: re.Match[str]) -> str:
+        return disguise(m.group(0), kind, rng) if rng.random() < 0.5 else m.group(0)
+
+    return _LONGER_WORD.sub(one, text)
+
+
+def evasion_scores(predictor: Predictor, analyzer: str, seed: int = 0) -> dict[str, float]:
+    """Mean F1 over labels on the held-out seeds, clean and with half of their words of
+    four letters or more disguised (one kind of :data:`EVASIONS` at a time)."""
+    held, gold, cols = _held_out_seed_labels(predictor, analyzer)
+
+    def mean_f1(texts: list[str]) -> float:
+        flags = predictor.flags(texts)
+        return float(np.mean([f1_score(gold[:, c], flags[:, c], zero_division=0) for c in cols]))
+
+    out = {"clean": mean_f1([s.text for s in held])}
+    for kind in EVASIONS:
+        rng = random.Random(seed)
+        texts = [_disguise_half(s.text, kind, rng) for s in held]
+        out[kind] = mean_f1(texts)
     return out
 
 
@@ -279,6 +341,7 @@ def evaluate_builtins(models_dir: Path, names: Sequence[str]) -> dict[str, Any]:
         if name in HARM_ANALYZERS:
             results[name]["everyday"] = everyday_flag_rates(predictor)
             results[name]["long_texts"] = long_text_scores(predictor, name)
+            results[name]["evasions"] = evasion_scores(predictor, name)
     return results
 
 
@@ -337,6 +400,7 @@ def format_report(results: dict[str, Any]) -> str:
                 f"{_fmt(s['recall']):>7}{_fmt(s['auprc']):>7}{_fmt(s['ece']):>7}"
             )
     lines += _everyday_section(results) + _long_text_section(results)
+    lines += _evasion_section(results)
     lines += [
         "",
         "LLM-labelled concepts on the held-out hand-written seeds (few positives: ±0.1-0.2)",
@@ -405,4 +469,19 @@ def _long_text_section(results: dict[str, Any]) -> list[str]:
                 f"{_fmt(m['seeds_in_sms_ham_f1']):>8}{_fmt(m['prose_docs_flagged']):>20}"
                 f"{_fmt(m['sms_ham_docs_flagged']):>18}"
             )
+    return lines
+
+
+def _evasion_section(results: dict[str, Any]) -> list[str]:
+    lines = [
+        "",
+        "Evasions: held-out seeds with half their longer words disguised (mean F1 over labels)",
+        "",
+        f"{'analyzer':<13}{'clean':>7}" + "".join(f"{k:>11}" for k in EVASIONS),
+    ]
+    for name, res in results.items():
+        ev = res.get("evasions")
+        if ev:
+            cells = "".join(f"{_fmt(ev[k]):>11}" for k in EVASIONS)
+            lines.append(f"{name:<13}{_fmt(ev['clean']):>7}{cells}")
     return lines

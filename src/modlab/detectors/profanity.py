@@ -626,7 +626,8 @@ def safe_phrase_spans(text: str) -> list[tuple[int, int]]:
 
 
 @lru_cache(maxsize=1)
-def _english_words() -> frozenset[str]:
+def english_swear_words() -> frozenset[str]:
+    """The English list's words with their inflections, lower-case."""
     return frozenset(build_lexicon(["en"]).exact)
 
 
@@ -640,7 +641,7 @@ def mask_safe_phrases(text: str) -> str:
     """
     if not _safe_phrases_re().search(text):
         return text
-    words = _english_words()
+    words = english_swear_words()
 
     def keep(m: re.Match[str]) -> str:
         return " ".join(w for w in _WORD_RE.findall(m.group(0)) if w.lower() not in words)

@@ -37,6 +37,7 @@ class HybridTrainer(LinearTrainer):
         static_dims: int = 256,
         mask_safe_phrases: bool = False,
         mask_identity_terms: bool = False,
+        deobfuscate: bool = False,
     ) -> None:
         super().__init__(
             labels=labels,
@@ -51,6 +52,7 @@ class HybridTrainer(LinearTrainer):
             seed=seed,
             mask_safe_phrases=mask_safe_phrases,
             mask_identity_terms=mask_identity_terms,
+            deobfuscate=deobfuscate,
         )
         self.static_weight = static_weight
         self.static_dims = static_dims

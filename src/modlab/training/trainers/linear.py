@@ -16,6 +16,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.multiclass import OneVsRestClassifier
 from sklearn.pipeline import FeatureUnion
 
+from modlab.training.deobfuscate import Deobfuscator
 from modlab.training.identity_terms import mask_identity_terms
 from modlab.training.trainers.base import BaseTrainer
 
@@ -28,7 +29,8 @@ class LinearTrainer(BaseTrainer):
     Single-label data gets one (multinomial/binary) logistic regression; multi-label data
     one binary logistic regression per label (one-vs-rest). ``mask_safe_phrases`` and
     ``mask_identity_terms`` (:mod:`modlab.training.identity_terms`) mask the text the same
-    way in training and prediction.
+    way in training and prediction; ``deobfuscate`` first rewrites "k1ll", "f u c k" and
+    "sh*t" to the training vocabulary's words (:mod:`modlab.training.deobfuscate`).
     """
 
     name = "linear"
@@ -47,6 +49,7 @@ class LinearTrainer(BaseTrainer):
         seed: int = 0,
         mask_safe_phrases: bool = False,
         mask_identity_terms: bool = False,
+        deobfuscate: bool = False,
     ) -> None:
         self.labels = labels
         self.multi_label = multi_label
@@ -60,6 +63,7 @@ class LinearTrainer(BaseTrainer):
         self.seed = seed
         self.mask_safe_phrases = mask_safe_phrases
         self.mask_identity_terms = mask_identity_terms
+        self.deobfuscate = deobfuscate
 
     def _vectorizer(self) -> FeatureUnion:
         common = dict(sublinear_tf=True, min_df=self.min_df, lowercase=True, dtype=np.float32)
@@ -112,6 +116,8 @@ class LinearTrainer(BaseTrainer):
 
     def _transform_fit(self, texts: list[str]) -> sparse.csr_matrix:
         """Fit the vectorizer on ``texts`` and return their features."""
+        self.deobfuscator_ = Deobfuscator.fit(texts) if self.deobfuscate else None
+        texts = self._deobfuscated(texts)
         masked = self._masked(texts)
         self._fit_extra(masked)
         return self._assemble([self.vectorizer_.fit_transform(masked)], texts, masked)
@@ -123,8 +129,13 @@ class LinearTrainer(BaseTrainer):
 
     def _features(self, texts: list[str]) -> sparse.csr_matrix:
         """Features of texts already prepared by ``_texts``."""
+        texts = self._deobfuscated(texts)
         masked = self._masked(texts)
         return self._assemble(self._tfidf_blocks(masked), texts, masked)
+
+    def _deobfuscated(self, texts: list[str]) -> list[str]:
+        restore = getattr(self, "deobfuscator_", None)  # (None in models saved before it)
+        return [restore(t) for t in texts] if restore is not None else texts
 
     def _masked(self, texts: list[str]) -> list[str]:
         """``texts`` without the names of protected groups (``mask_identity_terms``)."""
@@ -196,7 +207,7 @@ class LinearTrainer(BaseTrainer):
             coef = np.vstack([estimators[i].coef_ for i in linear]) if linear else None
             stacked = (
                 np.ascontiguousarray(coef.T) if coef is not None else None,
-                np.concatenate([np.ravel(estimators[i].intercept_) for i in linear]),
+                np.concatenate([np.ravel(estimators[i].intercept_) for i in linear] or [[]]),
                 np.asarray(linear, dtype=np.intp),
                 row,
             )
@@ -223,9 +234,12 @@ class LinearTrainer(BaseTrainer):
         return out
 
     def _save(self, path: Path) -> None:
-        joblib.dump({"vectorizer": self.vectorizer_, "model": self.model_}, path / MODEL_FILE)
+        state = {"vectorizer": self.vectorizer_, "model": self.model_}
+        state["deobfuscator"] = getattr(self, "deobfuscator_", None)
+        joblib.dump(state, path / MODEL_FILE)
 
     def _load(self, path: Path) -> None:
         state = joblib.load(path / MODEL_FILE)
         self.vectorizer_ = state["vectorizer"]
         self.model_ = state["model"]
+        self.deobfuscator_ = state.get("deobfuscator")
