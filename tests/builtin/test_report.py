@@ -249,7 +249,7 @@ def test_reliability_figure_draws_a_line_per_curve():
     assert labels[1].startswith("a (ECE ")
 
 
-def test_everyday_frame_has_a_row_per_harm_analyzer():
+def test_robustness_frame_has_a_row_per_harm_analyzer():
     results = {
         "quality": {"built": True, "sets": []},  # no everyday figures: not a harm analyzer
         "openai": {
@@ -259,12 +259,14 @@ def test_everyday_frame_has_a_row_per_harm_analyzer():
             "long_texts": {"window_chars": 140,
                            "whole": {"seeds_in_prose_f1": 0.03},
                            "windows": {"seeds_in_prose_f1": 0.2904}},
+            "evasions": {"clean": 0.57, "leet": 0.4591},
         },
     }  # fmt: skip
-    frame = rp.everyday_frame(results)
+    frame = rp.robustness_frame(results)
     assert frame["analyzer"].tolist() == ["openai"]
     row = frame.iloc[0]
     assert row["sms_ham flagged"] == 0.036 and row["prose flagged"] == 0.0
     assert row["whole: seeds_in_prose_f1"] == 0.03 and row["windows: seeds_in_prose_f1"] == 0.29
+    assert row["seeds F1, leet"] == 0.459 and row["seeds F1, clean"] == 0.57
     assert "window_chars" not in " ".join(frame.columns)
-    assert rp.everyday_frame({}).empty
+    assert rp.robustness_frame({}).empty

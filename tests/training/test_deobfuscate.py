@@ -27,7 +27,7 @@ def restore() -> Deobfuscator:
 
 def test_the_vocabulary_is_words_seen_often_enough(restore):
     assert restore.vocabulary["kill"] == 3 and "rare" not in restore.vocabulary
-    assert "a" not in restore.vocabulary  # shorter than three letters
+    assert restore.vocabulary["a"] == 4  # short words too: they split spaced-out runs
 
 
 @pytest.mark.parametrize(
@@ -45,6 +45,10 @@ def test_the_vocabulary_is_words_seen_often_enough(restore):
         ("st*pid b!tch!!", "stupid bitch!!"),  # the one fit; trailing "!!" is punctuation
         ("a**e", "arse"),  # masked: the swear word wins over "able"
         ("wh*t the", "what the"),  # masked, not a swear word: the one fit
+        ("you stuuuupid idiooot", "you stupid idiot"),  # stretched letters
+        ("kiiiill", "kill"),
+        ("you \u0456d\u0456\u043et", "you idiot"),  # Cyrillic look-alikes
+        ("k i l l t h e lights", "kill the lights"),  # two words spaced out as one run
     ],
 )
 def test_evasions_become_the_words_they_hide(restore, text, expected):
@@ -61,6 +65,8 @@ def test_evasions_become_the_words_they_hide(restore, text, expected):
         "@user thanks",  # not a vocabulary word once restored
         "1 2 3 go",
         "b*t",  # masked, nothing in the vocabulary fits
+        "sooo good",  # not a vocabulary word either way ("so" and "soo" unseen)
+        "Привет, как дела?",  # Russian is not a disguise
     ],
 )
 def test_ordinary_tokens_stay_as_they_are(restore, text):

@@ -335,9 +335,10 @@ def targets_frame(results: Mapping[str, Any]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def everyday_frame(results: Mapping[str, Any]) -> pd.DataFrame:
-    """Everyday text flagged (false positives) and long texts, whole vs by windows, per harm
-    analyzer (``everyday`` and ``long_texts`` of the full evaluation)."""
+def robustness_frame(results: Mapping[str, Any]) -> pd.DataFrame:
+    """Per harm analyzer, beyond the benchmarks: everyday text flagged (false positives),
+    long texts whole vs by windows, and held-out seeds under evasions (``everyday``,
+    ``long_texts`` and ``evasions`` of the full evaluation)."""
     rows = []
     for name, res in results.items():
         if not isinstance(res, dict) or "everyday" not in res:
@@ -349,5 +350,7 @@ def everyday_frame(results: Mapping[str, Any]) -> pd.DataFrame:
             if isinstance(scores, dict):
                 for key, value in scores.items():
                     row[f"{mode}: {key}"] = round(value, 3)
+        for kind, value in (res.get("evasions") or {}).items():
+            row[f"seeds F1, {kind}"] = round(value, 3)
         rows.append(row)
     return pd.DataFrame(rows)
