@@ -436,13 +436,16 @@ def format_report(results: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def _heading(*lines: str) -> list[str]:
+    """A report section's start: a blank line, the title lines, a blank line, the header."""
+    return ["", *lines[:-1], "", lines[-1]]
+
+
 def _everyday_section(results: dict[str, Any]) -> list[str]:
-    lines = [
-        "",
+    lines = _heading(
         "Everyday text flagged (held-out SMS ham and lingua English sentences; false positives)",
-        "",
         f"{'analyzer':<13}{'text':<10}{'n':>6}{'flagged':>9}  most flagged labels",
-    ]
+    )
     for name, res in results.items():
         for kind, rates in res.get("everyday", {}).items():
             top = sorted(rates["labels"].items(), key=lambda kv: -kv[1])[:3]
@@ -452,14 +455,12 @@ def _everyday_section(results: dict[str, Any]) -> list[str]:
 
 
 def _long_text_section(results: dict[str, Any]) -> list[str]:
-    lines = [
-        "",
+    lines = _heading(
         "Long texts: held-out seeds inside 300-1,500 characters of held-out prose / SMS ham",
         "(mean F1 over labels), and long harmless texts flagged; scored whole vs by windows",
-        "",
         f"{'analyzer':<13}{'mode':<9}{'seeds in prose':>15}{'in SMS':>8}"
         f"{'prose docs flagged':>20}{'SMS docs flagged':>18}",
-    ]
+    )
     for name, res in results.items():
         long = res.get("long_texts")
         for mode in ("whole", "windows") if long else ():
@@ -473,12 +474,10 @@ def _long_text_section(results: dict[str, Any]) -> list[str]:
 
 
 def _evasion_section(results: dict[str, Any]) -> list[str]:
-    lines = [
-        "",
+    lines = _heading(
         "Evasions: held-out seeds with half their longer words disguised (mean F1 over labels)",
-        "",
         f"{'analyzer':<13}{'clean':>7}" + "".join(f"{k:>11}" for k in EVASIONS),
-    ]
+    )
     for name, res in results.items():
         ev = res.get("evasions")
         if ev:
