@@ -200,22 +200,6 @@ def test_casual_profanity_is_profane_but_not_harassment(recipes):
         assert not held_keys & {normalise_text(t) for t in recipes[name].texts}, name
 
 
-def test_generic_insults_are_offensive_but_never_hate(recipes):
-    train, held = ds.generic_insult_examples(), ds.generic_insult_examples(held_out=True)
-    assert len({e.text for e in train}) >= 50 and len(held) >= 15
-    held_keys = {normalise_text(e.text) for e in held}
-    tox = dict(zip(recipes["toxicity"].texts, recipes["toxicity"].labels, strict=True))
-    oai = dict(zip(recipes["openai"].texts, recipes["openai"].labels, strict=True))
-    sight = dict(zip(recipes["sightengine"].texts, recipes["sightengine"].labels, strict=True))
-    for e in train:
-        assert "TOXICITY" in tox[e.text] and "DISCRIMINATION" not in tox[e.text], e.text
-        assert oai[e.text] == ["harassment"], e.text  # no hate, no threat
-        assert "insulting" in sight[e.text] and "discriminatory" not in sight[e.text], e.text
-    assert tox["fuck you"] == ["TOXICITY", "PROFANITY"]
-    for name in ("toxicity", "openai", "sightengine"):
-        assert not held_keys & {normalise_text(t) for t in recipes[name].texts}, name
-
-
 def test_identity_statements_are_an_evaluation_set_only(recipes):
     es = ds.eval_sets()["identity_statements"]
     assert len(es.texts) == 45 and sum(es.y) == 15 and es.concept == "hate"

@@ -19,7 +19,6 @@ from modlab.builtin.datasets.llm import (
 from modlab.builtin.datasets.seeds import (
     MODERATION_REPEATS,
     casual_profanity_examples,
-    generic_insult_examples,
     identity_neutral,
     identity_template_examples,
     read_seeds,
@@ -126,9 +125,7 @@ def extended_moderation_examples() -> tuple[Example, ...]:
     for e in labelled.values():
         copies = example_repeats(e, MODERATION_REPEATS)
         out += [Example(e.text, e.source, dict(e.concepts)) for _ in range(copies)]
-    out += drop_eval(
-        identity_template_examples() + casual_profanity_examples() + generic_insult_examples()
-    )
+    out += drop_eval(identity_template_examples() + casual_profanity_examples())
     return tuple(out)
 
 
@@ -147,7 +144,7 @@ def toxicity_examples() -> list[Example]:
         seed = seed_example(s)
         concepts = {c: seed.concepts[c] for c in CONCEPTS}
         out += [Example(s.text, "seed", dict(concepts)) for _ in range(MODERATION_REPEATS["seed"])]
-    out += identity_template_examples() + casual_profanity_examples() + generic_insult_examples()
+    out += identity_template_examples() + casual_profanity_examples()
     return drop_eval(out)
 
 

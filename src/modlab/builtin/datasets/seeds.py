@@ -198,29 +198,15 @@ def identity_template_examples(held_out: bool = False) -> list[Example]:
 MODERATION_REPEATS = {"seed": 4, "llm_positive": 2}
 SMALL_RECIPE_REPEATS = {"seed": 3, "llm_positive": 1}
 CASUAL_PROFANITY_FILE = "casual_profanity.txt"
-GENERIC_INSULTS_FILE = "generic_insults.txt"
-
-
-def _hand_list_examples(
-    file: str, source: str, held_out: bool, **concepts: bool
-) -> list[Example]:
-    """One of modlab's hand-written lists (training or held-out share, ``seed_heldout``):
-    every concept false but ``concepts``, profane as the list says; weighted like the seeds."""
-    return [
-        Example(text, source, {**dict.fromkeys(ALL_CONCEPTS, False), **concepts,
-                               "profane": is_profane(text)})
-        for text in repo_list(file)
-        if seed_heldout(text) == held_out
-        for _ in range(1 if held_out else MODERATION_REPEATS["seed"])
-    ]  # fmt: skip
 
 
 def casual_profanity_examples(held_out: bool = False) -> list[Example]:
-    """Swearing aimed at nobody (casual_profanity.txt): profane, every other concept false —
-    profanity alone is not harassment or an insult."""
-    return _hand_list_examples(CASUAL_PROFANITY_FILE, "casual_profanity", held_out)
-
-
-def generic_insult_examples(held_out: bool = False) -> list[Example]:
-    """Insults at a person, not at a group (generic_insults.txt): offensive, never hate."""
-    return _hand_list_examples(GENERIC_INSULTS_FILE, "generic_insult", held_out, offensive=True)
+    """Swearing aimed at nobody (casual_profanity.txt, training or held-out share): profane,
+    every other concept false — profanity alone is not harassment or an insult."""
+    return [
+        Example(text, "casual_profanity", {**dict.fromkeys(ALL_CONCEPTS, False),
+                                           "profane": is_profane(text)})
+        for text in repo_list(CASUAL_PROFANITY_FILE)
+        if seed_heldout(text) == held_out
+        for _ in range(1 if held_out else MODERATION_REPEATS["seed"])
+    ]  # fmt: skip
