@@ -8,6 +8,7 @@ score is the highest of those labels' scores (used for AUPRC and ECE).
 
 from __future__ import annotations
 
+import copy
 import json
 import math
 import random
@@ -156,11 +157,7 @@ def evaluate_seeds(predictor: Predictor, analyzer: str) -> dict[str, Any]:
         pred = np.zeros_like(gold)
         pred[np.arange(len(rows)), proba.argmax(axis=1)] = 1
     else:
-        rows = held
-        gold = np.zeros((len(rows), len(names)), dtype=int)
-        for i, s in enumerate(rows):
-            for label in ds.concept_labels(analyzer, ds.seed_example(s)):
-                gold[i, names.index(label)] = 1
+        rows, gold, _ = _held_out_seed_labels(predictor, analyzer)
         pred = predictor.flags([s.text for s in rows]).astype(int)
     labels = [n for n in names if n != "NEUTRAL" or analyzer == "sentiment"]
     cols = [names.index(n) for n in labels]
@@ -213,6 +210,14 @@ def _held_out_seed_labels(
     return held, gold, cols
 
 
+def _mean_label_f1(
+    predictor: Predictor, texts: list[str], gold: np.ndarray, cols: list[int]
+) -> float:
+    """Mean F1 over the label columns ``cols`` of ``predictor``'s flags on ``texts``."""
+    flags = predictor.flags(texts)
+    return float(np.mean([f1_score(gold[:, c], flags[:, c], zero_division=0) for c in cols]))
+
+
 def _in_context(text: str, filler: Sequence[str], rng: random.Random) -> str:
     """``text`` between 2-5 and 0-3 random filler texts (a post, a chat log)."""
     before = rng.sample(list(filler), rng.randint(2, 5))
@@ -241,22 +246,16 @@ def long_text_scores(predictor: Predictor, analyzer: str, seed: int = 0) -> dict
     }
     window = predictor.window_chars
     out: dict[str, Any] = {"window_chars": window}
-    try:
-        for mode, chars in (("whole", None), ("windows", window or DEFAULT_WINDOW_CHARS)):
-            predictor.window_chars = chars
-            row: dict[str, float] = {}
-            for kind in everyday:
-                pred = predictor.flags(docs[kind])
-                row[f"seeds_in_{kind}_f1"] = float(
-                    np.mean([f1_score(gold[:, c], pred[:, c], zero_division=0)
-                             for c in cols_with_pos])
-                )  # fmt: skip
-                row[f"{kind}_docs_flagged"] = float(
-                    predictor.flags(benign[kind])[:, cols].any(axis=1).mean()
-                )
-            out[mode] = row
-    finally:
-        predictor.window_chars = window
+    for mode, chars in (("whole", None), ("windows", window or DEFAULT_WINDOW_CHARS)):
+        scorer = copy.copy(predictor)  # the same model, scoring long texts this way
+        scorer.window_chars = chars
+        row: dict[str, float] = {}
+        for kind in everyday:
+            row[f"seeds_in_{kind}_f1"] = _mean_label_f1(scorer, docs[kind], gold, cols_with_pos)
+            row[f"{kind}_docs_flagged"] = float(
+                scorer.flags(benign[kind])[:, cols].any(axis=1).mean()
+            )
+        out[mode] = row
     return out
 
 
@@ -299,16 +298,11 @@ def evasion_scores(predictor: Predictor, analyzer: str, seed: int = 0) -> dict[s
     """Mean F1 over labels on the held-out seeds, clean and with half of their words of
     four letters or more disguised (one kind of :data:`EVASIONS` at a time)."""
     held, gold, cols = _held_out_seed_labels(predictor, analyzer)
-
-    def mean_f1(texts: list[str]) -> float:
-        flags = predictor.flags(texts)
-        return float(np.mean([f1_score(gold[:, c], flags[:, c], zero_division=0) for c in cols]))
-
-    out = {"clean": mean_f1([s.text for s in held])}
+    out = {"clean": _mean_label_f1(predictor, [s.text for s in held], gold, cols)}
     for kind in EVASIONS:
         rng = random.Random(seed)
         texts = [_disguise_half(s.text, kind, rng) for s in held]
-        out[kind] = mean_f1(texts)
+        out[kind] = _mean_label_f1(predictor, texts, gold, cols)
     return out
 
 

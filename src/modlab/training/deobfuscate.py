@@ -20,7 +20,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 
-from modlab.detectors.profanity import HOMOGLYPHS, LEET, LEET_ALT
+from modlab.detectors.profanity import HOMOGLYPHS, LEET, LEET_ALT, english_swear_words
 
 # Look-alike characters and the letters they stand for (the profanity detector's table;
 # "1" is an i or an l).
@@ -55,6 +55,12 @@ class Deobfuscator:
         self._by_length: dict[int, list[str]] | None = None
         self._total = max(sum(vocabulary.values()), 1)
 
+    def __getstate__(self) -> dict[str, dict[str, int]]:
+        return {"vocabulary": self.vocabulary}  # the rest is derived from it
+
+    def __setstate__(self, state: dict) -> None:
+        self.__init__(state["vocabulary"])
+
     @classmethod
     def fit(cls, texts: Iterable[str], min_count: int = MIN_COUNT) -> Deobfuscator:
         """The vocabulary: lower-case alphabetic words of ``texts`` seen ``min_count`` times."""
@@ -62,12 +68,8 @@ class Deobfuscator:
         return cls({w: n for w, n in counts.items() if n >= min_count})
 
     def __call__(self, text: str) -> str:
-        if not _SUSPECT.search(text) and not _SPACED.search(text):
-            return text
         text = _SPACED.sub(self._join_spaced, text)
-        if not _SUSPECT.search(text):
-            return text
-        return _TOKEN.sub(self._restore_token, text)
+        return _TOKEN.sub(self._restore_token, text) if _SUSPECT.search(text) else text
 
     def _join_spaced(self, match: re.Match[str]) -> str:
         """ "k i l l" -> "kill"; "k i l l m e" (two words spaced out) -> "kill me"."""
@@ -149,8 +151,6 @@ class Deobfuscator:
         """Vocabulary words that fit ``pattern`` ("f*ck"): people mask swear words, so a
         listed swear word wins ("a**e" is "arse", not "able"); any other word only when it
         is the one fit ("st*pid")."""
-        from modlab.detectors.profanity import english_swear_words
-
         if self._by_length is None:
             self._by_length = {}
             for w in self.vocabulary:

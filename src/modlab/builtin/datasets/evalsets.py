@@ -12,10 +12,10 @@ from modlab.builtin.datasets.seeds import (
     seed_heldout,
 )
 from modlab.builtin.datasets.sources import (
+    everyday_by_kind,
     hard_negative_sections,
     heldout,
     read_davidson,
-    read_english_sentences,
     read_sms,
     read_tweeteval,
     repo_list,
@@ -114,10 +114,7 @@ def everyday_heldout() -> dict[str, list[str]]:
     The share of it that a harm analyzer flags is its false-positive rate on everyday
     traffic, where the tweet benchmarks (a third to three quarters offensive) cannot see it.
     """
-    return {
-        "sms_ham": [t for t, spam in read_sms() if not spam and heldout(t)],
-        "prose": [s for s in read_english_sentences() if heldout(s)],
-    }
+    return everyday_by_kind(held_out=True)
 
 
 @lru_cache(maxsize=1)

@@ -234,8 +234,11 @@ class LinearTrainer(BaseTrainer):
         return out
 
     def _save(self, path: Path) -> None:
-        state = {"vectorizer": self.vectorizer_, "model": self.model_}
-        state["deobfuscator"] = getattr(self, "deobfuscator_", None)
+        state = {
+            "vectorizer": self.vectorizer_,
+            "model": self.model_,
+            "deobfuscator": getattr(self, "deobfuscator_", None),
+        }
         joblib.dump(state, path / MODEL_FILE)
 
     def _load(self, path: Path) -> None:
