@@ -183,10 +183,10 @@ def everyday_flag_rates(predictor: Predictor) -> dict[str, dict[str, Any]]:
     label. Real traffic is mostly such text: a few percent here is most of what a moderator
     sees. (nsfw SENSITIVE flags topics — politics, religion, health — by design.)"""
     out: dict[str, dict[str, Any]] = {}
+    names = predictor.labels_
+    cols = [i for i, n in enumerate(names) if n != predictor.neutral_label]
     for kind, texts in ds.everyday_heldout().items():
         flags = predictor.flags(texts)
-        names = predictor.labels_
-        cols = [i for i, n in enumerate(names) if n != predictor.neutral_label]
         out[kind] = {
             "n": len(texts),
             "flagged": float(flags[:, cols].any(axis=1).mean()),
