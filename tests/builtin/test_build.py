@@ -76,3 +76,16 @@ def test_full_builds_of_the_small_recipes_tune_thresholds_by_cross_validation(mo
             assert kwargs["param_grid"] == ({} if cv else None)  # C as configured
             assert kwargs["window_chars"] == build.WINDOW_CHARS  # harm analyzers: windows
     assert "propriety" in build.CV_TUNED and "openai" not in build.CV_TUNED
+
+
+def test_identity_masking_reaches_only_the_ngram_members_of_an_ensemble():
+    from modlab.builtin.build import TRAINER_PARAMS, _with_identity_masking
+
+    params = TRAINER_PARAMS["ensemble"]
+    masked = _with_identity_masking("ensemble", params)
+    assert masked["member_params"]["hybrid"]["mask_identity_terms"] is True
+    # the sentence encoder reads the group's name in context, like the transformer
+    assert "mask_identity_terms" not in masked["member_params"]["embedding"]
+    assert "mask_identity_terms" not in params["member_params"]["hybrid"]  # not mutated
+    assert _with_identity_masking("linear", {"C": 1.0}) == {"C": 1.0, "mask_identity_terms": True}
+    assert _with_identity_masking("transformer", {"epochs": 3}) == {"epochs": 3}

@@ -6,6 +6,7 @@ from sklearn.metrics import roc_auc_score
 from modlab.settings import get_settings
 from modlab.training.trainers import (
     EmbeddingTrainer,
+    EnsembleTrainer,
     LinearTrainer,
     TransformerTrainer,
     load_trainer,
@@ -97,6 +98,100 @@ def test_embedding_trainer_few_shot(tmp_path):
     loaded = load_trainer(t.save(tmp_path / "emb"))
     assert np.allclose(loaded.predict_proba(test_texts), proba)
     assert not (tmp_path / "emb" / "model.safetensors").exists()  # encoder is not copied
+
+
+@pytest.mark.slow
+def test_embedding_trainer_embeds_through_onnx_like_torch(monkeypatch, session_dir):
+    from modlab.training.trainers import _hf
+
+    probe = ["I want to kill myself", "", "a much longer text than the others " * 6, "hi"]
+    t = EmbeddingTrainer()
+    _hf.encoder_onnx_session.cache_clear()
+    try:
+        with_onnx = t.embed(probe)
+        assert _hf.encoder_onnx_session(_hf.resolve_model_path(None), "cpu") is not None
+        exported = list((get_settings().data_dir / "cache" / "onnx").glob("*.onnx"))
+        assert len(exported) == 1  # once per machine, shared by every embedding model
+        monkeypatch.setenv("MODLAB_TRANSFORMER_RUNTIME", "torch")
+        get_settings.cache_clear()
+        _hf.encoder_onnx_session.cache_clear()
+        assert _hf.encoder_onnx_session(_hf.resolve_model_path(None), "cpu") is None
+        with_torch = t.embed(probe)
+    finally:
+        _hf.encoder_onnx_session.cache_clear()
+    assert with_onnx.shape == (4, 384)
+    assert np.allclose(with_onnx, with_torch, atol=1e-5)
+
+
+@pytest.mark.slow
+def test_embedding_trainer_reads_disguised_words_as_training_words(tmp_path):
+    texts = [f"I will kill you {w}" for w in ("today", "tonight", "soon", "slowly")] * 3
+    texts += [f"we had {w} for lunch" for w in ("soup", "rice", "pasta", "fish")] * 3
+    labels = ["THREAT"] * 12 + ["NEUTRAL"] * 12
+    plain = EmbeddingTrainer(labels=["NEUTRAL", "THREAT"]).fit(texts, labels)
+    t = EmbeddingTrainer(labels=["NEUTRAL", "THREAT"], deobfuscate=True).fit(texts, labels)
+    disguised, clean = t.embed(["I will k1ll you"]), t.embed(["I will kill you"])
+    assert np.allclose(disguised, clean, atol=1e-5)
+    assert not np.allclose(plain.embed(["I will k1ll you"]), clean, atol=1e-3)
+    loaded = load_trainer(t.save(tmp_path / "deobf"))
+    assert np.allclose(loaded.embed(["I will k1ll you"]), clean, atol=1e-5)
+    assert load_trainer(plain.save(tmp_path / "plain")).deobfuscator_ is None
+
+
+@pytest.mark.slow
+def test_ensemble_averages_its_members_and_roundtrips(tmp_path):
+    texts, labels, names = make_multilabel(300, seed=0)
+    test_texts, _, _ = make_multilabel(50, seed=1)
+    params = {"linear": {"C": 1.0}, "embedding": {"C": 4.0}}
+    ens = EnsembleTrainer(
+        labels=names,
+        multi_label=True,
+        members=("linear", "embedding"),
+        member_params=params,
+        weights=(3.0, 1.0),
+    ).fit(texts, labels)
+    alone = [
+        make_trainer(n, labels=names, multi_label=True, **params[n]).fit(texts, labels)
+        for n in ("linear", "embedding")
+    ]
+    proba = ens.predict_proba(test_texts)
+    expected = 0.75 * alone[0].predict_proba(test_texts) + 0.25 * alone[1].predict_proba(test_texts)
+    assert np.allclose(proba, expected)
+    loaded = load_trainer(ens.save(tmp_path / "ens"))
+    assert isinstance(loaded, EnsembleTrainer) and loaded.get_params() == ens.get_params()
+    assert [type(m).__name__ for m in loaded.members_] == ["LinearTrainer", "EmbeddingTrainer"]
+    assert np.allclose(loaded.predict_proba(test_texts), proba)
+
+
+@pytest.mark.parametrize(
+    ("config", "message"),
+    [
+        ({"members": ("linear", "bert-large")}, "unknown ensemble member"),
+        ({"members": ("linear", "ensemble")}, "unknown ensemble member"),
+        ({"members": ()}, "at least one member"),
+        ({"members": ("linear",), "member_params": {"hybrid": {}}}, "not in the ensemble"),
+        ({"members": ("linear", "hybrid"), "weights": (1.0,)}, "weights must be 2"),
+        ({"members": ("linear", "hybrid"), "weights": (0.0, 0.0)}, "not all zero"),
+    ],
+)
+def test_ensemble_rejects_a_bad_configuration_before_fitting(config, message):
+    texts, labels = make_spam(40)
+    with pytest.raises(ValueError, match=message):
+        EnsembleTrainer(labels=["NEUTRAL", "SPAM"], **config).fit(texts, labels)
+
+
+@pytest.mark.slow
+def test_ensemble_with_embeddings_single_label(tmp_path):
+    texts, labels = make_spam(60, seed=0)
+    test_texts, test_labels = make_spam(40, seed=1)
+    ens = EnsembleTrainer(labels=["NEUTRAL", "SPAM"], members=("linear", "embedding")).fit(
+        texts, labels
+    )
+    proba = ens.predict_proba(test_texts)
+    assert proba.shape == (40, 2) and np.allclose(proba.sum(axis=1), 1.0)
+    y = np.array([lab == "SPAM" for lab in test_labels])
+    assert roc_auc_score(y, proba[:, 1]) > 0.9
+    assert np.allclose(load_trainer(ens.save(tmp_path / "e")).predict_proba(test_texts), proba)
 
 
 @pytest.mark.parametrize("trainer", ["linear", "hybrid", "transformer"])

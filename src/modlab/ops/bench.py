@@ -465,7 +465,7 @@ def run_transformer_bench(seconds: float = 4.0, batches=(1, 8, 32)) -> None:
     import torch
 
     from modlab.training.trainers import make_trainer
-    from modlab.training.trainers.transformer import export_onnx
+    from modlab.training.trainers._hf import export_onnx
 
     rng = random.Random(0)
     texts = [t for t in TEXTS for _ in range(4)]

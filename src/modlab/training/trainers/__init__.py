@@ -6,13 +6,15 @@ from typing import Any
 
 from modlab.training.trainers.base import TRAINERS, BaseTrainer, load_trainer
 from modlab.training.trainers.embedding import EmbeddingTrainer
+from modlab.training.trainers.ensemble import EnsembleTrainer
 from modlab.training.trainers.hybrid import HybridTrainer
 from modlab.training.trainers.linear import LinearTrainer
 from modlab.training.trainers.transformer import TransformerTrainer
 
 
 def make_trainer(name: str, **params: Any) -> BaseTrainer:
-    """A fresh, unfitted trainer: ``linear``, ``hybrid``, ``transformer`` or ``embedding``."""
+    """A fresh, unfitted trainer: ``linear``, ``hybrid``, ``transformer``, ``embedding`` or
+    ``ensemble``."""
     try:
         return TRAINERS[name](**params)
     except KeyError:
@@ -23,6 +25,7 @@ __all__ = [
     "TRAINERS",
     "BaseTrainer",
     "EmbeddingTrainer",
+    "EnsembleTrainer",
     "HybridTrainer",
     "LinearTrainer",
     "TransformerTrainer",

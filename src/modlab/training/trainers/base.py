@@ -164,6 +164,6 @@ def _from_json(value: Any) -> Any:
 def load_trainer(path: str | Path) -> BaseTrainer:
     """Load any saved trainer directory (dispatches on ``trainer.json``)."""
     # Import the implementations so their classes are registered.
-    from modlab.training.trainers import embedding, linear, transformer  # noqa: F401
+    from modlab.training.trainers import embedding, ensemble, hybrid, linear, transformer  # noqa: F401
 
     return BaseTrainer.load(path)

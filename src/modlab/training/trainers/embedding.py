@@ -11,17 +11,20 @@ import json
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import joblib
 import numpy as np
 from sklearn.linear_model import LogisticRegression
 from sklearn.multiclass import OneVsRestClassifier
 
+from modlab.training.deobfuscate import Deobfuscator
 from modlab.training.trainers import _hf
 from modlab.training.trainers.base import BaseTrainer
 
 HEAD_FILE = "head.joblib"
 ENCODER_FILE = "encoder.json"
+DEOBFUSCATOR_FILE = "deobfuscator.joblib"
 
 
 class EmbeddingTrainer(BaseTrainer):
@@ -38,6 +41,7 @@ class EmbeddingTrainer(BaseTrainer):
         max_length: int = 128,
         device: str | None = None,
         seed: int = 0,
+        deobfuscate: bool = False,
     ) -> None:
         self.labels = labels
         self.multi_label = multi_label
@@ -48,14 +52,27 @@ class EmbeddingTrainer(BaseTrainer):
         self.max_length = max_length
         self.device = device
         self.seed = seed
+        self.deobfuscate = deobfuscate
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
-        """L2-normalised mean-pooled sentence embeddings, shape ``(n, 384)``."""
+        """L2-normalised mean-pooled sentence embeddings, shape ``(n, 384)``.
+
+        On CPU through ONNX Runtime when it is installed (the encoder's ONNX copy,
+        :func:`_hf.encoder_onnx_session`; same vectors to ~1e-6, ~3x torch's speed one text
+        at a time), else torch; ``MODLAB_TRANSFORMER_RUNTIME`` chooses as for ``transformer``.
+        """
+        texts = self._texts(texts)
+        restore = getattr(self, "deobfuscator_", None)
+        if restore is not None:
+            texts = [restore(t) for t in texts]
+        model_path = _hf.resolve_model_path(self.model_path)
+        device = _hf.resolve_device(self.device)
+        session = _hf.encoder_onnx_session(model_path, device)
+        if session is not None:
+            return self._embed_onnx(texts, model_path, session)
         import torch
 
-        texts = self._texts(texts)
-        device = _hf.resolve_device(self.device)
-        tokenizer, model = _hf.load_encoder(_hf.resolve_model_path(self.model_path), device)
+        tokenizer, model = _hf.load_encoder(model_path, device)
         out = np.zeros((len(texts), model.config.hidden_size), dtype=np.float32)
         with torch.inference_mode():
             for batch in _hf.length_sorted_batches(texts, self.batch_size):
@@ -73,9 +90,33 @@ class EmbeddingTrainer(BaseTrainer):
                 out[batch] = pooled.float().cpu().numpy()
         return out
 
+    def _embed_onnx(self, texts: list[str], model_path: str, session: Any) -> np.ndarray:
+        tokenizer = _hf.load_tokenizer(model_path)
+        inputs = [i.name for i in session.get_inputs()]
+        out: np.ndarray | None = None
+        for batch in _hf.length_sorted_batches(texts, self.batch_size):
+            enc = tokenizer(
+                [texts[i] for i in batch],
+                padding=True,
+                truncation=True,
+                max_length=self.max_length,
+                return_tensors="np",
+            )
+            hidden = session.run(None, {n: enc[n].astype(np.int64) for n in inputs})[0]
+            mask = enc["attention_mask"][..., None].astype(np.float32)
+            pooled = (hidden * mask).sum(1) / np.maximum(mask.sum(1), 1e-9)
+            pooled /= np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
+            if out is None:
+                out = np.zeros((len(texts), pooled.shape[1]), dtype=np.float32)
+            out[batch] = pooled
+        return out if out is not None else np.zeros((0, 384), dtype=np.float32)
+
     features = embed
 
     def _fit(self, texts: list[str], Y: np.ndarray) -> None:
+        # "k1ll", "f u c k" and "sh*t" split into word pieces the encoder never saw together:
+        # read them as the training vocabulary's words first (modlab.training.deobfuscate).
+        self.deobfuscator_ = Deobfuscator.fit(texts) if self.deobfuscate else None
         X = self.embed(texts)
         head = LogisticRegression(
             C=self.C, class_weight=self.class_weight, max_iter=2000, random_state=self.seed
@@ -101,9 +142,13 @@ class EmbeddingTrainer(BaseTrainer):
 
     def _save(self, path: Path) -> None:
         joblib.dump(self.head_, path / HEAD_FILE)
+        if self.deobfuscator_ is not None:
+            joblib.dump(self.deobfuscator_, path / DEOBFUSCATOR_FILE)
         # The encoder is not copied: it is the pinned package (or the path given).
         source = self.model_path or f"package:{_hf.ENCODER_PACKAGE}"
         (path / ENCODER_FILE).write_text(json.dumps({"encoder": source}))
 
     def _load(self, path: Path) -> None:
         self.head_ = joblib.load(path / HEAD_FILE)
+        restore = path / DEOBFUSCATOR_FILE
+        self.deobfuscator_ = joblib.load(restore) if restore.exists() else None

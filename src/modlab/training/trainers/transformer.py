@@ -17,10 +17,8 @@ from __future__ import annotations
 import math
 import random
 import shutil
-import warnings
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
@@ -29,7 +27,6 @@ from modlab.training.trainers.base import BaseTrainer
 
 HF_DIR = "hf"
 ONNX_FILE = "model.onnx"
-_INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 
 
 class TransformerTrainer(BaseTrainer):
@@ -213,14 +210,14 @@ class TransformerTrainer(BaseTrainer):
             self.tokenizer_.save_pretrained(path / HF_DIR)
         finally:
             hf_logging.enable_progress_bar()
-        export_onnx(self.model_, self.tokenizer_, path / ONNX_FILE)
+        _hf.export_onnx(self.model_, self.tokenizer_, path / ONNX_FILE)
 
     def _load(self, path: Path) -> None:
         from transformers import AutoTokenizer
 
         _hf.offline()
         self.tokenizer_ = AutoTokenizer.from_pretrained(path / HF_DIR)
-        self.onnx_session_ = _onnx_session(path / ONNX_FILE, self.device)
+        self.onnx_session_ = _hf.onnx_session(path / ONNX_FILE, self.device)
         if self.onnx_session_ is not None:
             self.source_path_ = path
             self.onnx_inputs_ = [i.name for i in self.onnx_session_.get_inputs()]
@@ -230,73 +227,3 @@ class TransformerTrainer(BaseTrainer):
         device = _hf.resolve_device(self.device)
         self.model_ = AutoModelForSequenceClassification.from_pretrained(path / HF_DIR).to(device)
         self.model_.eval()
-
-
-def _onnx_session(path: Path, device: str | None) -> Any | None:
-    """An ONNX Runtime session for ``path``, or None (no file, no runtime, opted out).
-
-    A model loaded with an explicit non-CPU ``device`` (``"cuda"``) keeps the torch path.
-    ``transformer_runtime="onnx"`` insists: no ONNX copy or no ONNX Runtime is an error,
-    not a silent fall-back to torch.
-    """
-    from modlab.settings import get_settings
-
-    runtime = get_settings().transformer_runtime
-    if runtime == "torch" or (device or "cpu") != "cpu":
-        return None
-    if not path.exists():
-        if runtime == "onnx":
-            raise FileNotFoundError(
-                f"MODLAB_TRANSFORMER_RUNTIME=onnx but the model has no ONNX copy ({path}); "
-                "save it again with onnxruntime installed, or use 'auto'/'torch'"
-            )
-        return None
-    try:
-        import onnxruntime as ort
-    except ImportError:
-        if runtime == "onnx":
-            raise
-        return None
-    opts = ort.SessionOptions()
-    opts.log_severity_level = 3  # no optimizer chatter on stderr
-    return ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
-
-
-def export_onnx(model: Any, tokenizer: Any, target: Path) -> Path | None:
-    """Write ``model`` as ONNX (dynamic batch and length); None where it cannot be done.
-
-    Skipped without ONNX Runtime (nothing could serve the file). An export failure is a
-    warning, not an error: the torch weights beside it still serve the model.
-    """
-    try:
-        import onnxruntime  # noqa: F401
-    except ImportError:
-        return None
-    import torch
-
-    enc = tokenizer(["hello world"], return_tensors="pt")
-    names = [n for n in _INPUTS if n in enc]
-    axes: dict[str, dict[int, str]] = {n: {0: "batch", 1: "seq"} for n in names}
-    axes["logits"] = {0: "batch"}
-    device = next(model.parameters()).device
-    model.to("cpu")
-    try:
-        with warnings.catch_warnings():  # the tracer's warnings are expected
-            warnings.simplefilter("ignore")
-            torch.onnx.export(
-                model,
-                tuple(enc[n] for n in names),
-                str(target),
-                input_names=names,
-                output_names=["logits"],
-                dynamic_axes=axes,
-                opset_version=17,
-                dynamo=False,
-            )
-    except Exception as exc:  # exporters differ between torch versions
-        target.unlink(missing_ok=True)
-        warnings.warn(f"ONNX export failed, serving with torch: {exc}", stacklevel=2)
-        return None
-    finally:
-        model.to(device)
-    return target
