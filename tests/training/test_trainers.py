@@ -124,6 +124,30 @@ def test_embedding_trainer_embeds_through_onnx_like_torch(monkeypatch, session_d
 
 
 @pytest.mark.slow
+def test_embedding_memo_encodes_each_text_once_and_only_inside_the_block(monkeypatch):
+    from modlab.training.trainers import embedding
+
+    t = EmbeddingTrainer()
+    encoded = []
+    real = EmbeddingTrainer._encode
+    monkeypatch.setattr(
+        EmbeddingTrainer,
+        "_encode",
+        lambda self, texts: encoded.append(list(texts)) or real(self, texts),
+    )
+    texts = ["I want to kill myself", "hello", "I want to kill myself"]
+    plain = t.embed(texts)
+    with embedding.embedding_memo():
+        first = t.embed(texts)
+        with embedding.embedding_memo():  # nested blocks share the outer memo
+            again = t.embed(["hello", "new text"])
+    after = t.embed(["hello"])
+    assert encoded == [texts, ["I want to kill myself", "hello"], ["new text"], ["hello"]]
+    assert np.allclose(first, plain, atol=1e-6) and np.allclose(again[0], plain[1], atol=1e-6)
+    assert embedding._MEMO is None and np.allclose(after[0], plain[1], atol=1e-6)
+
+
+@pytest.mark.slow
 def test_embedding_trainer_reads_disguised_words_as_training_words(tmp_path):
     texts = [f"I will kill you {w}" for w in ("today", "tonight", "soon", "slowly")] * 3
     texts += [f"we had {w} for lunch" for w in ("soup", "rice", "pasta", "fish")] * 3

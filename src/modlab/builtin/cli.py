@@ -29,7 +29,10 @@ def build_builtin_cmd(
         bool, typer.Option("--quick", help="small subset and model (seconds; smoke tests)")
     ] = False,
     trainer: Annotated[
-        str | None, typer.Option(help="linear, embedding or transformer (default: per analyzer)")
+        str | None,
+        typer.Option(
+            help="linear, hybrid, embedding, ensemble or transformer (default: per analyzer)"
+        ),
     ] = None,
     missing_only: Annotated[
         bool, typer.Option("--missing-only", help="with --all: skip analyzers already built")

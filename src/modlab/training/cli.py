@@ -72,7 +72,10 @@ def _targets(values: list[str] | None) -> dict[str, Any]:
 def train(
     model: str = typer.Argument(..., help="The custom model (see `modlab models list`)."),
     trainer: str = typer.Option(
-        "linear", "--trainer", "-t", help="linear | hybrid | transformer | embedding | auto"
+        "linear",
+        "--trainer",
+        "-t",
+        help="linear | hybrid | transformer | embedding | ensemble | auto",
     ),
     calibration: str = typer.Option(
         "none", "--calibration", help="Probability calibration: none | isotonic | sigmoid | auto."

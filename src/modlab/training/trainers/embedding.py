@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import json
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,27 @@ from modlab.training.trainers.base import BaseTrainer
 HEAD_FILE = "head.joblib"
 ENCODER_FILE = "encoder.json"
 DEOBFUSCATOR_FILE = "deobfuscator.joblib"
+
+
+# Vectors remembered inside ``embedding_memo()``: (encoder, max_length) -> text -> vector.
+_MEMO: dict[tuple[str, int], dict[str, np.ndarray]] | None = None
+
+
+@contextmanager
+def embedding_memo() -> Iterator[None]:
+    """Within this block every :class:`EmbeddingTrainer` remembers the vector of each text it
+    encodes. For builds that encode the same texts again — cross-validation folds, analyzers
+    whose recipes share texts — not for serving, where texts rarely repeat and memory would
+    grow (~1.5 KB per text)."""
+    global _MEMO
+    outer = _MEMO
+    if outer is None:
+        _MEMO = {}
+    try:
+        yield
+    finally:
+        if outer is None:
+            _MEMO = None
 
 
 class EmbeddingTrainer(BaseTrainer):
@@ -65,6 +87,20 @@ class EmbeddingTrainer(BaseTrainer):
         restore = getattr(self, "deobfuscator_", None)
         if restore is not None:
             texts = [restore(t) for t in texts]
+        memo = None if _MEMO is None else _MEMO.setdefault(self._memo_key(), {})
+        if memo is None:
+            return self._encode(texts)
+        missing = list(dict.fromkeys(t for t in texts if t not in memo))
+        if missing:
+            memo.update(zip(missing, self._encode(missing), strict=True))
+        if not texts:
+            return self._encode(texts)
+        return np.stack([memo[t] for t in texts])
+
+    def _memo_key(self) -> tuple[str, int]:
+        return (_hf.resolve_model_path(self.model_path), self.max_length)
+
+    def _encode(self, texts: list[str]) -> np.ndarray:
         model_path = _hf.resolve_model_path(self.model_path)
         device = _hf.resolve_device(self.device)
         session = _hf.encoder_onnx_session(model_path, device)
