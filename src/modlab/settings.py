@@ -46,9 +46,9 @@ class Settings(BaseSettings):
     max_text_chars: int = 10_000
     # How often the service re-checks the MLflow registry for a newly promoted champion.
     model_poll_s: float = 10.0
-    # How a saved ``transformer`` model answers: "auto" = through its ONNX copy when ONNX
-    # Runtime is installed (~3x torch's texts/s one at a time on CPU), "onnx" = insist,
-    # "torch" = the PyTorch weights.
+    # How MiniLM runs on the CPU — a saved ``transformer`` model and the ``embedding``
+    # encoder (also inside an ``ensemble``): "auto" = through an ONNX copy when ONNX Runtime is
+    # installed (~3x torch's texts/s one at a time), "onnx" = insist, "torch" = PyTorch.
     transformer_runtime: Literal["auto", "onnx", "torch"] = "auto"
 
     # Service processes: BentoML workers ("cpu_count" or a number; each loads its own

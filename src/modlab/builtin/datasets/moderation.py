@@ -19,6 +19,7 @@ from modlab.builtin.datasets.llm import (
 from modlab.builtin.datasets.seeds import (
     MODERATION_REPEATS,
     casual_profanity_examples,
+    everyday_first_person,
     identity_neutral,
     identity_template_examples,
     read_seeds,
@@ -60,7 +61,9 @@ def moderation_examples() -> tuple[Example, ...]:
     for text in everyday_texts():
         if not is_profane(text):  # a swearing SMS may or may not be offensive: left out
             out.append(Example(text, "everyday", dict.fromkeys(CONCEPTS, False)))
-    for text in hard_negatives() + identity_neutral():
+    # Ordinary first-person wishes and plans: the self-harm seeds are first-person wishes
+    # ("I want to die") and little else is, so "I want to go home" read as self-harm/intent.
+    for text in hard_negatives() + identity_neutral() + everyday_first_person():
         out.append(Example(text, "hard_negative", dict.fromkeys(CONCEPTS, False)))
     return tuple(drop_eval(out))
 

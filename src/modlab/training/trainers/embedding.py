@@ -87,14 +87,12 @@ class EmbeddingTrainer(BaseTrainer):
         restore = getattr(self, "deobfuscator_", None)
         if restore is not None:
             texts = [restore(t) for t in texts]
-        memo = None if _MEMO is None else _MEMO.setdefault(self._memo_key(), {})
-        if memo is None:
+        if _MEMO is None or not texts:
             return self._encode(texts)
+        memo = _MEMO.setdefault(self._memo_key(), {})
         missing = list(dict.fromkeys(t for t in texts if t not in memo))
         if missing:
             memo.update(zip(missing, self._encode(missing), strict=True))
-        if not texts:
-            return self._encode(texts)
         return np.stack([memo[t] for t in texts])
 
     def _memo_key(self) -> tuple[str, int]:
