@@ -50,6 +50,10 @@ class Settings(BaseSettings):
     # encoder (also inside an ``ensemble``): "auto" = through an ONNX copy when ONNX Runtime is
     # installed (~3x torch's texts/s one at a time), "onnx" = insist, "torch" = PyTorch.
     transformer_runtime: Literal["auto", "onnx", "torch"] = "auto"
+    # Threads of each ONNX Runtime session; 0 = ONNX Runtime's default (every core). The
+    # service sets its share of the cores per worker (cores // workers) unless this is set:
+    # two workers with two threads each on two cores spent ~2x the CPU per request.
+    onnx_threads: int = Field(0, ge=0)
 
     # Service processes: BentoML workers ("cpu_count" or a number; each loads its own
     # models), request-log/usage writes batched every this many ms (0: written inside each

@@ -124,6 +124,22 @@ def test_embedding_trainer_embeds_through_onnx_like_torch(monkeypatch, session_d
 
 
 @pytest.mark.slow
+def test_onnx_sessions_take_their_thread_count_from_the_settings(monkeypatch, session_dir):
+    from modlab.training.trainers import _hf
+
+    path = _hf.resolve_model_path(None)
+    try:
+        for threads in (1, 2):
+            monkeypatch.setenv("MODLAB_ONNX_THREADS", str(threads))
+            get_settings.cache_clear()
+            _hf.encoder_onnx_session.cache_clear()
+            options = _hf.encoder_onnx_session(path, "cpu").get_session_options()
+            assert options.intra_op_num_threads == threads
+    finally:
+        _hf.encoder_onnx_session.cache_clear()
+
+
+@pytest.mark.slow
 def test_embedding_memo_encodes_each_text_once_and_only_inside_the_block(monkeypatch):
     from modlab.training.trainers import embedding
 

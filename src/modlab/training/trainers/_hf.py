@@ -87,8 +87,13 @@ def onnx_session(path: Path, device: str | None) -> Any | None:
         return None
     import onnxruntime as ort
 
+    from modlab.settings import get_settings
+
     opts = ort.SessionOptions()
     opts.log_severity_level = 3  # no optimizer chatter on stderr
+    threads = get_settings().onnx_threads
+    if threads:
+        opts.intra_op_num_threads = threads
     return ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
 
 

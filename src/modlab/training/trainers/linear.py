@@ -5,6 +5,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import joblib
 import numpy as np
@@ -177,40 +178,12 @@ class LinearTrainer(BaseTrainer):
                 return [t.transform(texts) for _, t in parts]
         return [union.transform(texts)]
 
-    def _ovr_linear(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
-        """(coef.T, intercept, their columns, constant row) of a one-vs-rest of binary
-        logistic regressions; labels without both classes in training are constants."""
+    def _ovr_linear(self) -> StackedOvr | None:
+        """The one-vs-rest model's binary logistic regressions stacked (cached per model)."""
         cached = getattr(self, "_ovr_cache", None)
         if cached is not None and cached[0] is self.model_:
             return cached[1]
-        stacked = None
-        estimators = getattr(self.model_, "estimators_", None)
-        linear = [
-            i
-            for i, e in enumerate(estimators or ())
-            if isinstance(e, LogisticRegression) and e.coef_.shape[0] == 1
-        ]
-        constant = [
-            i
-            for i, e in enumerate(estimators or ())
-            if type(e).__name__ == "_ConstantPredictor" and np.size(e.y_) == 1
-        ]
-        if (
-            isinstance(self.model_, OneVsRestClassifier)
-            and self.model_.multilabel_  # (else sklearn renormalises the rows)
-            and len(estimators) > 1  # (else sklearn returns [1 - p, p])
-            and len(linear) + len(constant) == len(estimators)
-        ):
-            row = np.zeros(len(estimators), dtype=np.float64)
-            for i in constant:  # = _ConstantPredictor.predict_proba(X)[:, 1]
-                row[i] = float(np.ravel(estimators[i].y_)[0])
-            coef = np.vstack([estimators[i].coef_ for i in linear]) if linear else None
-            stacked = (
-                np.ascontiguousarray(coef.T) if coef is not None else None,
-                np.concatenate([np.ravel(estimators[i].intercept_) for i in linear] or [[]]),
-                np.asarray(linear, dtype=np.intp),
-                row,
-            )
+        stacked = stack_ovr_logistic(self.model_)
         self._ovr_cache = (self.model_, stacked)
         return stacked
 
@@ -220,13 +193,7 @@ class LinearTrainer(BaseTrainer):
         if self.multi_label_:
             stacked = self._ovr_linear()
             if stacked is not None:
-                # = OneVsRestClassifier.predict_proba: each binary model's expit(X @ w + b),
-                # as one sparse product instead of one validated sklearn call per label.
-                coef_t, intercept, columns, row = stacked
-                out = np.repeat(row[None, :], X.shape[0], axis=0)
-                if coef_t is not None:
-                    out[:, columns] = expit(X @ coef_t + intercept)
-                return out
+                return stacked_ovr_proba(stacked, X)
             return np.asarray(self.model_.predict_proba(X), dtype=np.float64)
         proba = self.model_.predict_proba(X)
         out = np.zeros((X.shape[0], n_labels), dtype=np.float64)
@@ -246,3 +213,50 @@ class LinearTrainer(BaseTrainer):
         self.vectorizer_ = state["vectorizer"]
         self.model_ = state["model"]
         self.deobfuscator_ = state.get("deobfuscator")
+
+
+# (coef.T, intercept, their label columns, the constant labels' row)
+StackedOvr = tuple["np.ndarray | None", np.ndarray, np.ndarray, np.ndarray]
+
+
+def stack_ovr_logistic(model: Any) -> StackedOvr | None:
+    """A multi-label one-vs-rest of binary logistic regressions as one coefficient matrix, or
+    None for any other model; labels without both classes in training are constants."""
+    estimators = getattr(model, "estimators_", None)
+    linear = [
+        i
+        for i, e in enumerate(estimators or ())
+        if isinstance(e, LogisticRegression) and e.coef_.shape[0] == 1
+    ]
+    constant = [
+        i
+        for i, e in enumerate(estimators or ())
+        if type(e).__name__ == "_ConstantPredictor" and np.size(e.y_) == 1
+    ]
+    if not (
+        isinstance(model, OneVsRestClassifier)
+        and model.multilabel_  # (else sklearn renormalises the rows)
+        and len(estimators) > 1  # (else sklearn returns [1 - p, p])
+        and len(linear) + len(constant) == len(estimators)
+    ):
+        return None
+    row = np.zeros(len(estimators), dtype=np.float64)
+    for i in constant:  # = _ConstantPredictor.predict_proba(X)[:, 1]
+        row[i] = float(np.ravel(estimators[i].y_)[0])
+    coef = np.vstack([estimators[i].coef_ for i in linear]) if linear else None
+    return (
+        np.ascontiguousarray(coef.T) if coef is not None else None,
+        np.concatenate([np.ravel(estimators[i].intercept_) for i in linear] or [[]]),
+        np.asarray(linear, dtype=np.intp),
+        row,
+    )
+
+
+def stacked_ovr_proba(stacked: StackedOvr, X: Any) -> np.ndarray:
+    """= OneVsRestClassifier.predict_proba: each binary model's expit(X @ w + b), as one
+    product instead of one validated sklearn call per label (~0.1 ms each)."""
+    coef_t, intercept, columns, row = stacked
+    out = np.repeat(row[None, :], X.shape[0], axis=0)
+    if coef_t is not None:
+        out[:, columns] = expit(X @ coef_t + intercept)
+    return out
