@@ -110,14 +110,8 @@ class EmbeddingTrainer(BaseTrainer):
         tokenizer, model = _hf.load_encoder(model_path, device)
         out = np.zeros((len(texts), model.config.hidden_size), dtype=np.float32)
         with torch.inference_mode():
-            for batch in _hf.length_sorted_batches(texts, self.batch_size):
-                enc = tokenizer(
-                    [texts[i] for i in batch],
-                    padding=True,
-                    truncation=True,
-                    max_length=self.max_length,
-                    return_tensors="pt",
-                ).to(device)
+            for batch, enc in self._tokenized(tokenizer, texts, "pt"):
+                enc = enc.to(device)
                 hidden = model(**enc).last_hidden_state
                 mask = enc["attention_mask"].unsqueeze(-1).to(hidden.dtype)
                 pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
@@ -129,14 +123,7 @@ class EmbeddingTrainer(BaseTrainer):
         tokenizer = _hf.load_tokenizer(model_path)
         inputs = [i.name for i in session.get_inputs()]
         out: np.ndarray | None = None
-        for batch in _hf.length_sorted_batches(texts, self.batch_size):
-            enc = tokenizer(
-                [texts[i] for i in batch],
-                padding=True,
-                truncation=True,
-                max_length=self.max_length,
-                return_tensors="np",
-            )
+        for batch, enc in self._tokenized(tokenizer, texts, "np"):
             hidden = session.run(None, {n: enc[n].astype(np.int64) for n in inputs})[0]
             mask = enc["attention_mask"][..., None].astype(np.float32)
             pooled = (hidden * mask).sum(1) / np.maximum(mask.sum(1), 1e-9)
@@ -145,6 +132,18 @@ class EmbeddingTrainer(BaseTrainer):
                 out = np.zeros((len(texts), pooled.shape[1]), dtype=np.float32)
             out[batch] = pooled
         return out if out is not None else np.zeros((0, 384), dtype=np.float32)
+
+    def _tokenized(self, tokenizer: Any, texts: list[str], tensors: str) -> Iterator[Any]:
+        """(row indices, tokenized batch) of similar-length texts, padded per batch."""
+        for batch in _hf.length_sorted_batches(texts, self.batch_size):
+            enc = tokenizer(
+                [texts[i] for i in batch],
+                padding=True,
+                truncation=True,
+                max_length=self.max_length,
+                return_tensors=tensors,
+            )
+            yield batch, enc
 
     features = embed
 
