@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import os
 import warnings
+from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -66,6 +67,21 @@ def length_sorted_batches(texts: list[str], batch_size: int) -> list[list[int]]:
     """Index batches of similar length so dynamic padding wastes little compute."""
     order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
     return [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
+
+
+def tokenized_batches(
+    tokenizer: Any, texts: list[str], batch_size: int, max_length: int, tensors: str
+) -> Iterator[tuple[list[int], Any]]:
+    """(row indices, tokenized batch) of similar-length texts, padded per batch."""
+    for batch in length_sorted_batches(texts, batch_size):
+        enc = tokenizer(
+            [texts[i] for i in batch],
+            padding=True,
+            truncation=True,
+            max_length=max_length,
+            return_tensors=tensors,
+        )
+        yield batch, enc
 
 
 def onnx_session(path: Path, device: str | None) -> Any | None:

@@ -110,7 +110,9 @@ class EmbeddingTrainer(BaseTrainer):
         tokenizer, model = _hf.load_encoder(model_path, device)
         out = np.zeros((len(texts), model.config.hidden_size), dtype=np.float32)
         with torch.inference_mode():
-            for batch, enc in self._tokenized(tokenizer, texts, "pt"):
+            for batch, enc in _hf.tokenized_batches(
+                tokenizer, texts, self.batch_size, self.max_length, "pt"
+            ):
                 enc = enc.to(device)
                 hidden = model(**enc).last_hidden_state
                 mask = enc["attention_mask"].unsqueeze(-1).to(hidden.dtype)
@@ -123,7 +125,9 @@ class EmbeddingTrainer(BaseTrainer):
         tokenizer = _hf.load_tokenizer(model_path)
         inputs = [i.name for i in session.get_inputs()]
         out: np.ndarray | None = None
-        for batch, enc in self._tokenized(tokenizer, texts, "np"):
+        for batch, enc in _hf.tokenized_batches(
+            tokenizer, texts, self.batch_size, self.max_length, "np"
+        ):
             hidden = session.run(None, {n: enc[n].astype(np.int64) for n in inputs})[0]
             mask = enc["attention_mask"][..., None].astype(np.float32)
             pooled = (hidden * mask).sum(1) / np.maximum(mask.sum(1), 1e-9)
@@ -132,18 +136,6 @@ class EmbeddingTrainer(BaseTrainer):
                 out = np.zeros((len(texts), pooled.shape[1]), dtype=np.float32)
             out[batch] = pooled
         return out if out is not None else np.zeros((0, 384), dtype=np.float32)
-
-    def _tokenized(self, tokenizer: Any, texts: list[str], tensors: str) -> Iterator[Any]:
-        """(row indices, tokenized batch) of similar-length texts, padded per batch."""
-        for batch in _hf.length_sorted_batches(texts, self.batch_size):
-            enc = tokenizer(
-                [texts[i] for i in batch],
-                padding=True,
-                truncation=True,
-                max_length=self.max_length,
-                return_tensors=tensors,
-            )
-            yield batch, enc
 
     features = embed
 

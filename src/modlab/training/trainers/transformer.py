@@ -185,16 +185,9 @@ class TransformerTrainer(BaseTrainer):
         return out
 
     def _encoded_batches(self, texts: list[str], tensors: str):
-        """(row indices, tokenized batch) of similar-length texts, padded per batch."""
-        for batch in _hf.length_sorted_batches(texts, self.eval_batch_size):
-            enc = self.tokenizer_(
-                [texts[i] for i in batch],
-                padding=True,
-                truncation=True,
-                max_length=self.max_length,
-                return_tensors=tensors,
-            )
-            yield batch, enc
+        return _hf.tokenized_batches(
+            self.tokenizer_, texts, self.eval_batch_size, self.max_length, tensors
+        )
 
     def _save(self, path: Path) -> None:
         if not hasattr(self, "model_"):  # loaded for ONNX serving: copy the saved files
