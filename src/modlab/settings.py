@@ -25,6 +25,11 @@ def _default_shared_dir() -> Path:
     return REPO_ROOT.parent / "shared"
 
 
+def available_cpus() -> int:
+    """The CPUs this process may use (its affinity mask, not the machine's count)."""
+    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1)
+
+
 class Settings(BaseSettings):
     """Everything configurable, with embedded defaults that work on a fresh machine."""
 
@@ -154,7 +159,7 @@ class Settings(BaseSettings):
         """``service_workers`` as a number (``cpu_count``: the CPUs this process may use)."""
         value = str(self.service_workers).strip().lower()
         if value in ("", "cpu_count", "cpu", "auto"):
-            return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1)
+            return available_cpus()
         try:
             return max(1, int(value))
         except ValueError:

@@ -131,15 +131,18 @@ QUICK_PARAMS: dict[str, dict[str, Any]] = {
 }
 
 
+NGRAM_TRAINERS = ("linear", "hybrid")  # the trainers that take mask_identity_terms
+
+
 def _with_identity_masking(trainer: str, params: dict[str, Any]) -> dict[str, Any]:
     """``params`` with ``mask_identity_terms`` on for the n-gram trainers (an ensemble's
     n-gram members); the sentence encoders read a group's name in context."""
-    if trainer in ("linear", "hybrid"):
+    if trainer in NGRAM_TRAINERS:
         return {**params, "mask_identity_terms": True}
     if trainer == "ensemble":
         members = dict(params.get("member_params") or {})
         for member in params.get("members", ()):
-            if member in ("linear", "hybrid"):
+            if member in NGRAM_TRAINERS:
                 members[member] = {**members.get(member, {}), "mask_identity_terms": True}
         return {**params, "member_params": members}
     return params

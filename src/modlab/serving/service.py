@@ -28,7 +28,7 @@ from fastapi import FastAPI  # noqa: E402
 
 from modlab.serving.app import create_app  # noqa: E402
 from modlab.serving.runtime import Runtime  # noqa: E402
-from modlab.settings import get_settings  # noqa: E402
+from modlab.settings import available_cpus, get_settings  # noqa: E402
 
 api = FastAPI()
 SERVING = get_settings()
@@ -36,8 +36,7 @@ WORKERS = SERVING.service_worker_count()
 if WORKERS > 1 and not SERVING.onnx_threads:
     # One worker per core: each worker's MiniLM sessions (ensemble, transformer analyzers)
     # get their share of the cores instead of all of them (the workers inherit this).
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else WORKERS
-    os.environ["MODLAB_ONNX_THREADS"] = str(max(1, cores // WORKERS))
+    os.environ["MODLAB_ONNX_THREADS"] = str(max(1, available_cpus() // WORKERS))
     get_settings.cache_clear()
     SERVING = get_settings()
 

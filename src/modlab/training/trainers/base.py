@@ -75,6 +75,12 @@ class BaseTrainer(ClassifierMixin, BaseEstimator):
 
         return [mask_safe_phrases(t) for t in out]
 
+    def _deobfuscated(self, texts: list[str]) -> list[str]:
+        """``texts`` with disguised words read as the training vocabulary's words, for a
+        trainer fitted with ``deobfuscate=True`` (:mod:`modlab.training.deobfuscate`)."""
+        restore = getattr(self, "deobfuscator_", None)  # (None in models saved before it)
+        return [restore(t) for t in texts] if restore is not None else texts
+
     # -- the interface -------------------------------------------------------------------
     def fit(self, texts: Sequence[str], y: Any) -> BaseTrainer:
         texts = self._texts(texts)

@@ -22,7 +22,7 @@ from sklearn.multiclass import OneVsRestClassifier
 from modlab.training.deobfuscate import Deobfuscator
 from modlab.training.trainers import _hf
 from modlab.training.trainers.base import BaseTrainer
-from modlab.training.trainers.linear import stack_ovr_logistic, stacked_ovr_proba
+from modlab.training.trainers.linear import ovr_proba
 
 HEAD_FILE = "head.joblib"
 ENCODER_FILE = "encoder.json"
@@ -84,10 +84,7 @@ class EmbeddingTrainer(BaseTrainer):
         :func:`_hf.encoder_onnx_session`; same vectors to ~1e-6, ~3x torch's speed one text
         at a time), else torch; ``MODLAB_TRANSFORMER_RUNTIME`` chooses as for ``transformer``.
         """
-        texts = self._texts(texts)
-        restore = getattr(self, "deobfuscator_", None)
-        if restore is not None:
-            texts = [restore(t) for t in texts]
+        texts = self._deobfuscated(self._texts(texts))
         if _MEMO is None or not texts:
             return self._encode(texts)
         memo = _MEMO.setdefault(self._memo_key(), {})
@@ -161,12 +158,7 @@ class EmbeddingTrainer(BaseTrainer):
         self._check_fitted()
         X = self.embed(texts)
         if self.multi_label_:
-            cached = getattr(self, "_stacked_head", None)
-            if cached is None or cached[0] is not self.head_:
-                cached = self._stacked_head = (self.head_, stack_ovr_logistic(self.head_))
-            if cached[1] is not None:  # ~1.5 ms less per call than sklearn's 11 heads
-                return stacked_ovr_proba(cached[1], X)
-            return np.asarray(self.head_.predict_proba(X), dtype=np.float64)
+            return ovr_proba(self, self.head_, X)
         out = np.zeros((len(X), len(self.labels_)), dtype=np.float64)
         out[:, self.head_.classes_] = self.head_.predict_proba(X)
         return out

@@ -134,10 +134,6 @@ class LinearTrainer(BaseTrainer):
         masked = self._masked(texts)
         return self._assemble(self._tfidf_blocks(masked), texts, masked)
 
-    def _deobfuscated(self, texts: list[str]) -> list[str]:
-        restore = getattr(self, "deobfuscator_", None)  # (None in models saved before it)
-        return [restore(t) for t in texts] if restore is not None else texts
-
     def _masked(self, texts: list[str]) -> list[str]:
         """``texts`` without the names of protected groups (``mask_identity_terms``)."""
         if not getattr(self, "mask_identity_terms", False):
@@ -178,23 +174,11 @@ class LinearTrainer(BaseTrainer):
                 return [t.transform(texts) for _, t in parts]
         return [union.transform(texts)]
 
-    def _ovr_linear(self) -> StackedOvr | None:
-        """The one-vs-rest model's binary logistic regressions stacked (cached per model)."""
-        cached = getattr(self, "_ovr_cache", None)
-        if cached is not None and cached[0] is self.model_:
-            return cached[1]
-        stacked = stack_ovr_logistic(self.model_)
-        self._ovr_cache = (self.model_, stacked)
-        return stacked
-
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
         X = self.features(texts)
         n_labels = len(self.labels_)
         if self.multi_label_:
-            stacked = self._ovr_linear()
-            if stacked is not None:
-                return stacked_ovr_proba(stacked, X)
-            return np.asarray(self.model_.predict_proba(X), dtype=np.float64)
+            return ovr_proba(self, self.model_, X)
         proba = self.model_.predict_proba(X)
         out = np.zeros((X.shape[0], n_labels), dtype=np.float64)
         out[:, self.model_.classes_] = proba
@@ -252,10 +236,17 @@ def stack_ovr_logistic(model: Any) -> StackedOvr | None:
     )
 
 
-def stacked_ovr_proba(stacked: StackedOvr, X: Any) -> np.ndarray:
-    """= OneVsRestClassifier.predict_proba: each binary model's expit(X @ w + b), as one
-    product instead of one validated sklearn call per label (~0.1 ms each)."""
-    coef_t, intercept, columns, row = stacked
+def ovr_proba(owner: Any, model: Any, X: Any) -> np.ndarray:
+    """``model.predict_proba(X)`` of a multi-label model; a one-vs-rest of binary logistic
+    regressions answers as one product — each binary model's expit(X @ w + b) — instead of
+    one validated sklearn call per label (~0.1 ms each). The stacked form is cached on
+    ``owner`` (the trainer) for as long as it holds the same ``model``."""
+    cached = getattr(owner, "_stacked_ovr", None)
+    if cached is None or cached[0] is not model:
+        cached = owner._stacked_ovr = (model, stack_ovr_logistic(model))
+    if cached[1] is None:
+        return np.asarray(model.predict_proba(X), dtype=np.float64)
+    coef_t, intercept, columns, row = cached[1]
     out = np.repeat(row[None, :], X.shape[0], axis=0)
     if coef_t is not None:
         out[:, columns] = expit(X @ coef_t + intercept)
