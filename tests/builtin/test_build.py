@@ -51,7 +51,7 @@ def test_the_hate_analyzers_are_built_blind_to_group_names(quick_models):
     assert np.allclose(scores[0], scores[1]) and np.allclose(scores[0], scores[2])
 
 
-def test_full_builds_of_the_small_recipes_tune_thresholds_by_cross_validation(monkeypatch):
+def test_build_arguments_cv_tuning_windows_and_the_openai_hierarchy(monkeypatch):
     """Checked on the arguments build_builtin hands to train_model (a full fit is minutes)."""
     import modlab.training
     from modlab.builtin import build
@@ -66,7 +66,7 @@ def test_full_builds_of_the_small_recipes_tune_thresholds_by_cross_validation(mo
         raise Stop
 
     monkeypatch.setattr(modlab.training, "train_model", capture)
-    for name in ("propriety", "toxicity"):
+    for name in ("propriety", "toxicity", "openai"):
         for quick in (False, True):
             with pytest.raises(Stop):  # stopped right after the arguments are captured
                 build.build_builtin(name, quick=quick, log=False, models_dir=None)
@@ -75,6 +75,12 @@ def test_full_builds_of_the_small_recipes_tune_thresholds_by_cross_validation(mo
             assert kwargs["tuning"] == ("cv" if cv else "split"), (name, quick)
             assert kwargs["param_grid"] == ({} if cv else None)  # C as configured
             assert kwargs["window_chars"] == build.WINDOW_CHARS  # harm analyzers: windows
+            # OpenAI's subcategories ("hate/threatening") never outscore their parent
+            parents = kwargs["label_parents"]
+            if name == "openai":
+                assert parents["harassment/threatening"] == "harassment" and len(parents) == 6
+            else:
+                assert parents is None
     assert "propriety" in build.CV_TUNED and "openai" not in build.CV_TUNED
 
 

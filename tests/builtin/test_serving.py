@@ -132,6 +132,11 @@ def _check_openai_result(result: dict) -> None:
     assert all(isinstance(v, bool) for v in result["categories"].values())
     assert all(0.0 <= v <= 1.0 for v in result["category_scores"].values())
     assert result["flagged"] == any(result["categories"].values())
+    # OpenAI's subcategories are kinds of their parent: never the higher score
+    scores = result["category_scores"]
+    for child in OPENAI_CATEGORIES:
+        if "/" in child:
+            assert scores[child.split("/")[0]] >= scores[child], child
 
 
 def test_openai_moderations_string_and_list_in_input_order(served):

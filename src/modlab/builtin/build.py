@@ -22,6 +22,7 @@ from typing import Any
 
 from modlab.analyzers.builtin import BUILTIN_LABELS, builtin_dir, is_built
 from modlab.builtin.datasets import BUILDABLE, NO_DATA_LABELS, recipe
+from modlab.training.hierarchy import slash_parents
 from modlab.training.trainers.embedding import embedding_memo
 
 EXPERIMENT = "modlab-builtin"
@@ -122,6 +123,12 @@ MASK_IDENTITY_TERMS = ("toxicity", "openai", "sightengine")
 # texts flagged: 1 -> 16 %, 0 -> 11 %); texts up to a tweet's length are unchanged.
 WINDOW_CHARS = 140
 WINDOWED = ("toxicity", "openai", "sightengine", "propriety", "nsfw")
+# OpenAI's categories are a hierarchy ("harassment/threatening" is harassment): the parent
+# scores at least what its subcategories score (modlab.training.hierarchy). Measured on the
+# held-out seeds with the same build: harassment F1 0.49 -> 0.70 (threats at a person now
+# flag harassment too), sexual 0.65 -> 0.72, self-harm 0.48 -> 0.55, mean 0.66 -> 0.70;
+# ordinary SMS flagged by any label unchanged (3.4 %).
+HIERARCHICAL = ("openai",)
 _LINEAR_QUICK = {**_LINEAR, "max_features": 20_000, "char_ngrams": (2, 4)}
 QUICK_PARAMS: dict[str, dict[str, Any]] = {
     "linear": _LINEAR_QUICK,
@@ -203,6 +210,7 @@ def build_builtin(
             param_grid={} if tuning == "cv" else None,  # C stays the configured one
             neutral_label=data.neutral_label,
             window_chars=WINDOW_CHARS if name in WINDOWED else None,
+            label_parents=slash_parents(data.label_names) if name in HIERARCHICAL else None,
             log=log,
             register=log,
             promote="always",

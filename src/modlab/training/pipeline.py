@@ -20,6 +20,7 @@ import pandas as pd
 
 from modlab.training.calibration import ProbabilityCalibrator, resolve_method
 from modlab.training.evaluation import EvaluationReport, evaluate
+from modlab.training.hierarchy import check_parents
 from modlab.training.labels import NEUTRAL, encode_labels, targets_for_fit
 from modlab.training.predictor import Predictor
 from modlab.training.review import MIN_EXAMPLES_PER_LABEL, DatasetReview, review_dataset
@@ -102,6 +103,7 @@ def train_model(
     threshold_targets: Mapping[str, Any] | None = None,
     neutral_label: str | None = NEUTRAL,
     window_chars: int | None = None,
+    label_parents: Mapping[str, str] | None = None,
     cv_folds: int | None = None,
     tuning: Tuning = "split",
     param_grid: Mapping[str, Sequence[Any]] | None = None,
@@ -132,6 +134,10 @@ def train_model(
       highest score, so one harmful sentence in a long post is not diluted (multi-label
       models only; :mod:`modlab.training.windows`, e.g. 140). Thresholds are tuned on whole
       texts.
+    * ``label_parents``: ``{child: parent}`` of a label hierarchy (multi-label models, e.g.
+      :func:`modlab.training.hierarchy.slash_parents` for OpenAI's "hate/threatening" →
+      "hate"): every score of a parent is raised to its children's, before the thresholds
+      are chosen and in the saved model.
     * ``cv_folds``: also report k-fold cross-validated metrics over train+validation.
     * ``tuning``: what the probability calibration, the thresholds and the choice among
       ``param_grid`` are fitted on. ``"split"``: the validation split, the model is fitted
@@ -162,6 +168,9 @@ def train_model(
         raise ValueError(
             f"window_chars={window_chars!r}: needs a multi-label model and a positive length"
         )
+    if label_parents and not multi_label:
+        raise ValueError("label_parents needs a multi-label model (a hierarchy of labels)")
+    parents = check_parents(label_parents or {}, names, neutral_label)
     if trainer == "auto":
         trainer = choose_trainer(review)
     if not multi_label and (Y.sum(axis=0) == 0).sum() > 0:
@@ -226,12 +235,13 @@ def train_model(
         calibration = resolve_method(calibration, len(tune_rows))
     if calibration and len(tune_rows):
         calibrator = ProbabilityCalibrator(calibration, multi_label).fit(proba_val, Y[tune_rows])
-        proba_val = calibrator.transform(proba_val)
+    predictor = Predictor(model, calibrator, None, neutral_label, window_chars, parents)
+    proba_val = predictor.scores_from_raw(proba_val)
     choices = calibrate_thresholds(
         Y[tune_rows], proba_val, names, threshold_objective, threshold_targets, neutral_label
     )
     thresholds = threshold_values(choices)
-    predictor = Predictor(model, calibrator, thresholds, neutral_label, window_chars)
+    predictor.thresholds = thresholds
 
     test_idx = split.test if len(split.test) else split.val
     report = evaluate(
@@ -284,6 +294,7 @@ def train_model(
         "cv_folds": cv_folds or 0,
         "tuning": tuning,
         "window_chars": window_chars or 0,
+        "label_parents": json.dumps(parents),
         "data_digest": digest,
         "n_examples": review.total,
         "n_annotated": review.annotated,

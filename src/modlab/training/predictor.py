@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from modlab.training.calibration import ProbabilityCalibrator
+from modlab.training.hierarchy import apply_parents
 from modlab.training.labels import NEUTRAL
 from modlab.training.thresholds import DEFAULT_THRESHOLD, flag_matrix
 from modlab.training.trainers.base import BaseTrainer, load_trainer
@@ -27,6 +28,9 @@ class Predictor:
     (:mod:`modlab.training.windows`),
     so a harmful sentence inside a long text is not diluted. Multi-label models only (their
     label scores are independent); ``None`` scores every text whole.
+
+    ``label_parents``: ``{child: parent}`` of a label hierarchy (multi-label models): a
+    parent's score is at least its children's (:mod:`modlab.training.hierarchy`).
     """
 
     def __init__(
@@ -36,12 +40,14 @@ class Predictor:
         thresholds: Mapping[str, float] | None = None,
         neutral_label: str | None = NEUTRAL,
         window_chars: int | None = None,
+        label_parents: Mapping[str, str] | None = None,
     ) -> None:
         self.model = model
         self.calibrator = calibrator
         self.thresholds = {k: float(v) for k, v in (thresholds or {}).items()}
         self.neutral_label = neutral_label
         self.window_chars = window_chars
+        self.label_parents = dict(label_parents or {})
 
     @property
     def labels_(self) -> list[str]:
@@ -66,8 +72,13 @@ class Predictor:
         return windowed_proba(self._whole_text_proba, texts, self.window_chars, neutral)
 
     def _whole_text_proba(self, texts: Sequence[str]) -> np.ndarray:
-        proba = self.model.predict_proba(texts)
-        return self.calibrator.transform(proba) if self.calibrator is not None else proba
+        return self.scores_from_raw(self.model.predict_proba(texts))
+
+    def scores_from_raw(self, raw: np.ndarray) -> np.ndarray:
+        """The served scores of the model's raw ``predict_proba`` output: calibration, then
+        the label hierarchy (for scores kept from training, e.g. out-of-fold ones)."""
+        proba = self.calibrator.transform(raw) if self.calibrator is not None else raw
+        return apply_parents(proba, self.labels_, self.label_parents)
 
     def label_scores(self, texts: Sequence[str]) -> list[dict[str, float]]:
         proba = self.predict_proba(texts)
@@ -92,6 +103,7 @@ class Predictor:
             "thresholds": self.thresholds,
             "neutral_label": self.neutral_label,
             "window_chars": self.window_chars,
+            "label_parents": self.label_parents,
             "calibrator": self.calibrator.to_dict() if self.calibrator is not None else None,
         }
         (path / META_FILE).write_text(json.dumps(meta, indent=2))
@@ -108,4 +120,5 @@ class Predictor:
             meta.get("thresholds") or {},
             meta.get("neutral_label", NEUTRAL),
             meta.get("window_chars"),
+            meta.get("label_parents"),
         )

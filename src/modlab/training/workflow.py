@@ -263,6 +263,7 @@ def train_from_store(
     cv_folds: int | None = None,
     tuning: str = "auto",
     window_chars: int | None = None,
+    label_parents: Mapping[str, str] | None = None,
     experiment: str | None = None,
     log_plots: bool = True,
     log: bool = True,
@@ -286,6 +287,8 @@ def train_from_store(
       encoder trainers (minutes per fit).
     * ``window_chars``: multi-label models only; texts longer than two such windows are also
       scored window by window, each label keeping its highest score (long posts, chat logs).
+    * ``label_parents``: ``{child: parent}`` of a label hierarchy (multi-label models): a
+      parent scores at least what its children score (see :func:`modlab.training.train_model`).
 
     On success the store records the run id against the label schema (whose labels are then
     frozen) and the new version is tagged with its thresholds and trainer.
@@ -316,6 +319,7 @@ def train_from_store(
         cv_folds=cv_folds,
         tuning=tuning,  # type: ignore[arg-type]
         window_chars=window_chars,
+        label_parents=label_parents,
         log=log,
         register=log,
         promote=_promote_mode(promote),  # type: ignore[arg-type]
@@ -379,8 +383,7 @@ class VersionData:
         raw = self.val.raw_proba
         if raw is None:
             return self.predictor.predict_proba(self.val.texts)
-        cal = self.predictor.calibrator
-        return cal.transform(raw) if cal is not None else raw
+        return self.predictor.scores_from_raw(raw)
 
 
 def _load_split(run_id: str) -> dict[str, Any]:
@@ -571,7 +574,7 @@ def calibrate(
     else:
         raise WorkflowError(f"probability must be keep, none, isotonic or sigmoid, not {mode!r}")
     predictor.calibrator = calibrator
-    proba_val = calibrator.transform(raw_val) if calibrator is not None else raw_val
+    proba_val = predictor.scores_from_raw(raw_val)
 
     choices = calibrate_thresholds(data.val.Y, proba_val, names, objective, targets, neutral)
     thresholds = threshold_values(choices)
