@@ -152,6 +152,32 @@ def test_multilabel_model_from_store(mlflow_store):
     assert cal.choices["TOXICITY"].recall >= 0.95 and cal.choices["PROFANITY"].objective == "f1"
 
 
+def test_cli_trains_a_label_hierarchy_that_calibration_keeps(mlflow_store):
+    from modlab.data import ExampleStore
+    from modlab.training import workflow
+
+    texts, labels, names = make_multilabel(240, seed=3)
+    store = ExampleStore()
+    store.create_model("wf-tree", names, multi_label=True)
+    store.import_texts("wf-tree", texts, labels)
+    bad = invoke("train", "wf-tree", "--parent", "PROFANITY", ok=False)
+    assert bad.exit_code == 1 and "expected CHILD=PARENT" in bad.output
+    bad = invoke("train", "wf-tree", "--parent", "PROFANITY=SWEARING", ok=False)
+    assert bad.exit_code == 1 and "unknown labels ['SWEARING']" in bad.output
+    invoke("train", "wf-tree", "--parent", "PROFANITY=TOXICITY", "--no-plots")
+    trained = workflow.version_data("wf-tree").predictor
+    assert trained.label_parents == {"PROFANITY": "TOXICITY"}
+    sample = texts[:60]
+    scores = trained.predict_proba(sample)
+    tox, prof = names.index("TOXICITY"), names.index("PROFANITY")
+    assert (scores[:, tox] >= scores[:, prof]).all()
+    assert (scores[:, tox] == scores[:, prof]).any()  # raised where only profanity speaks
+    cal = workflow.calibrate("wf-tree", targets={"TOXICITY": {"recall": 0.9}}, promote=True)
+    recalibrated = workflow.version_data("wf-tree", cal.version).predictor
+    assert recalibrated.label_parents == {"PROFANITY": "TOXICITY"}
+    assert recalibrated.predict_proba(sample).tolist() == scores.tolist()
+
+
 # -- slow: the real data set, the real MLflow server and the API -----------------------------------
 
 SMS = get_settings().shared_dir / "data" / "sms_spam" / "sms.tsv"

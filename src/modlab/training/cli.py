@@ -58,6 +58,17 @@ def parse_params(values: list[str] | None) -> dict[str, Any]:
     return out
 
 
+def parse_parents(values: list[str] | None) -> dict[str, str]:
+    """``--parent hate/threatening=hate`` → ``{"hate/threatening": "hate"}``."""
+    out: dict[str, str] = {}
+    for value in values or []:
+        child, sep, parent = (part.strip() for part in value.partition("="))
+        if not sep or not child or not parent:
+            _fail(f"--parent {value!r}: expected CHILD=PARENT")
+        out[child] = parent
+    return out
+
+
 def _targets(values: list[str] | None) -> dict[str, Any]:
     from modlab.training.workflow import WorkflowError, parse_targets
 
@@ -110,6 +121,12 @@ def train(
         help="Multi-label models: score texts longer than two windows of this many characters "
         "also window by window (each label keeps its highest score), e.g. 140.",
     ),
+    parent: list[str] = typer.Option(
+        None,
+        "--parent",
+        help="Multi-label hierarchy CHILD=PARENT (repeatable), e.g. hate/threatening=hate: "
+        "the parent scores at least what the child scores.",
+    ),
     experiment: str | None = typer.Option(None, "--experiment", help="MLflow experiment."),
     plots: bool = typer.Option(True, "--plots/--no-plots", help="Log evaluation plots."),
     database: str | None = DatabaseOpt,
@@ -122,6 +139,7 @@ def train(
     if epochs is not None:
         params["epochs"] = epochs
     targets = _targets(target)
+    parents = parse_parents(parent)
     try:
         store = ExampleStore(database)
         counts = store.label_distribution(model)
@@ -143,6 +161,7 @@ def train(
             cv_folds=cv_folds,
             tuning=tuning,
             window_chars=window_chars,
+            label_parents=parents or None,
             experiment=experiment,
             log_plots=plots,
             store=store,
