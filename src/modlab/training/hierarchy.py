@@ -3,10 +3,11 @@
 OpenAI's moderation categories are a hierarchy ("harassment/threatening" is harassment that
 threatens; "self-harm/intent" is self-harm), and every training row that carries the child
 label carries the parent too. Labels learned one by one do not know that: the built-in
-``openai`` model scored held-out threats harassment/threatening 0.65 and harassment 0.29, so
-answered ``"harassment/threatening": true, "harassment": false``. Since the child implies the
-parent, P(parent) >= P(child); ``apply_parents`` enforces it (the parent keeps the larger of
-the two calibrated scores), and training chooses the thresholds on scores that obey it.
+``openai`` model scored the 34 held-out threat seeds harassment/threatening 0.50 and
+harassment 0.29 (medians), so answered ``"harassment/threatening": true, "harassment":
+false``. Since the child implies the parent, P(parent) >= P(child); ``apply_parents``
+enforces it (the parent keeps the larger of the two calibrated scores), and training chooses
+the thresholds on scores that obey it.
 """
 
 from __future__ import annotations
