@@ -85,6 +85,11 @@ def test_a_trained_hierarchy_raises_the_parent_in_thresholds_and_the_saved_model
     loaded = Predictor.load(predictor.save(tmp_path / "m"))
     assert loaded.label_parents == predictor.label_parents
     assert loaded.predict_proba(texts).tolist() == scored.tolist()
+    meta = tmp_path / "m" / "predictor.json"  # a hand-edited hierarchy fails on load
+    meta.write_text(meta.read_text().replace('"harassment/threatening": "harassment"',
+                                             '"harassment/threatening": "abuse"'))  # fmt: skip
+    with pytest.raises(ValueError, match="unknown labels \\['abuse'\\]"):
+        Predictor.load(tmp_path / "m")
 
 
 def test_a_hierarchy_needs_a_multi_label_model_and_known_labels():

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from modlab.training.calibration import ProbabilityCalibrator
-from modlab.training.hierarchy import apply_parents
+from modlab.training.hierarchy import apply_parents, check_parents
 from modlab.training.labels import NEUTRAL
 from modlab.training.thresholds import DEFAULT_THRESHOLD, flag_matrix
 from modlab.training.trainers.base import BaseTrainer, load_trainer
@@ -47,7 +47,10 @@ class Predictor:
         self.thresholds = {k: float(v) for k, v in (thresholds or {}).items()}
         self.neutral_label = neutral_label
         self.window_chars = window_chars
-        self.label_parents = dict(label_parents or {})
+        # validated here too: a hand-edited predictor.json fails on load, not mid-request
+        self.label_parents = (
+            check_parents(label_parents, self.labels_, neutral_label) if label_parents else {}
+        )
 
     @property
     def labels_(self) -> list[str]:
