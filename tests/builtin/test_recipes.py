@@ -208,6 +208,15 @@ def test_identity_statements_are_an_evaluation_set_only(recipes):
         assert not banned & {normalise_text(t) for t in r.texts}, name
 
 
+def test_threat_statements_are_an_evaluation_set_only(recipes):
+    es = ds.eval_sets()["threat_statements"]
+    assert len(es.texts) == 60 and sum(es.y) == 30 and es.concept == "threat"
+    banned = {normalise_text(t) for t in es.texts}
+    assert banned <= ds.eval_keys()
+    for name, r in recipes.items():
+        assert not banned & {normalise_text(t) for t in r.texts}, name
+
+
 def test_everyday_text_is_a_negative_in_the_moderation_recipes_and_its_held_out_share_never(
     recipes,
 ):

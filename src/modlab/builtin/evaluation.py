@@ -33,12 +33,19 @@ CONCEPT_LABELS: dict[str, dict[str, tuple[str, ...]]] = {
     "toxicity": {
         "hate": ("DISCRIMINATION",),
         "offensive": ("TOXICITY", "PROFANITY", "DISCRIMINATION"),
+        "threat": ("TOXICITY",),
     },
-    "openai": {"hate": ("hate",), "offensive": ("harassment", "hate")},
+    "openai": {
+        "hate": ("hate",),
+        "offensive": ("harassment", "hate"),
+        "threat": ("harassment/threatening",),
+    },
     "sightengine": {
         "hate": ("discriminatory",),
         "offensive": ("insulting", "toxic", "discriminatory"),
+        "threat": ("violent",),
     },
+    "nsfw": {"threat": ("UNSAFE",)},
     "quality": {"spam": ("SPAM",)},
 }
 # (eval set, analyzer, metric, target) rows of the target table.
@@ -122,7 +129,7 @@ def evaluate_predictor(
 ) -> list[SetScore]:
     """Every evaluation set the analyzer has labels for."""
     sets = sets or eval_sets()
-    concepts = CONCEPT_LABELS.get(analyzer, {})  # none for propriety, nsfw, sentiment
+    concepts = CONCEPT_LABELS.get(analyzer, {})  # none for propriety, sentiment
     out = []
     cache_by_set: dict[tuple[str, ...], dict] = {}
     for es in sets.values():

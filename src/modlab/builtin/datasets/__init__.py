@@ -52,6 +52,7 @@ from modlab.builtin.datasets.concepts import (
 from modlab.builtin.datasets.evalsets import (
     COMMENT_HAM_SECTION,
     IDENTITY_STATEMENTS_FILE,
+    THREAT_STATEMENTS_FILE,
     drop_eval,
     eval_keys,
     eval_sets,
@@ -134,6 +135,7 @@ from modlab.builtin.datasets.sources import (
 
 __all__ = [
     "IDENTITY_STATEMENTS_FILE",
+    "THREAT_STATEMENTS_FILE",
     "CONCEPTS",
     "CONCEPT_MAP",
     "NO_DATA_LABELS",

@@ -78,7 +78,7 @@ class EvalSet:
     name: str
     texts: list[str]
     y: list[int]
-    concept: str  # hate / offensive / spam
+    concept: str  # hate / offensive / threat / spam
     anchor: str = ""
 
 

@@ -24,6 +24,8 @@ from modlab.training.splits import normalise_text
 
 # Sentences about groups written only to evaluate (data/builtin/identity_statements.txt).
 IDENTITY_STATEMENTS_FILE = "identity_statements.txt"
+# Threats at a person and everyday sentences with their words (data/builtin/threat_statements.txt).
+THREAT_STATEMENTS_FILE = "threat_statements.txt"
 
 
 def eval_sets() -> dict[str, EvalSet]:
@@ -71,6 +73,16 @@ def eval_sets() -> dict[str, EvalSet]:
             "hate",
             "(no target; 30 sentences that name a group without hate, 15 hateful ones, "
             "written apart from the templates; hate-class F1)",
+        ),
+        _eval_set(
+            "threat_statements",
+            (
+                (st.text, "threat" in st.concepts)
+                for st in read_labelled_lines(THREAT_STATEMENTS_FILE)
+            ),
+            "threat",
+            "(no target; 30 threats at a person, half of them implicit, 30 everyday sentences "
+            "with violent idioms, injuries and sport, written apart from the seeds; threat F1)",
         ),
         _eval_set(
             "sms_spam",
