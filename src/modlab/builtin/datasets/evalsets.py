@@ -64,22 +64,16 @@ def eval_sets() -> dict[str, EvalSet]:
             "(no target; held-out identity templates: hate vs counter-speech, negation, "
             "positive statements and abuse of non-protected targets, hate-class F1)",
         ),
-        _eval_set(
+        _written_set(
             "identity_statements",
-            (
-                (st.text, "hate" in st.concepts)
-                for st in read_labelled_lines(IDENTITY_STATEMENTS_FILE)
-            ),
+            IDENTITY_STATEMENTS_FILE,
             "hate",
             "(no target; 30 sentences that name a group without hate, 15 hateful ones, "
             "written apart from the templates; hate-class F1)",
         ),
-        _eval_set(
+        _written_set(
             "threat_statements",
-            (
-                (st.text, "threat" in st.concepts)
-                for st in read_labelled_lines(THREAT_STATEMENTS_FILE)
-            ),
+            THREAT_STATEMENTS_FILE,
             "threat",
             "(no target; 30 threats at a person, half of them implicit, 30 everyday sentences "
             "with violent idioms, injuries and sport, written apart from the seeds; threat F1)",
@@ -106,6 +100,13 @@ def _eval_set(
     """An :class:`EvalSet` from ``(text, is positive)`` rows."""
     rows = list(rows)
     return EvalSet(name, [t for t, _ in rows], [int(y) for _, y in rows], concept, anchor)
+
+
+def _written_set(name: str, filename: str, concept: str, anchor: str) -> EvalSet:
+    """A hand-written evaluation file (``llm_seeds.txt`` format): positive where a line's
+    header names ``concept``."""
+    rows = ((st.text, concept in st.concepts) for st in read_labelled_lines(filename))
+    return _eval_set(name, rows, concept, anchor)
 
 
 # The hard-negative section that is the ham side of the comment-spam evaluation.
