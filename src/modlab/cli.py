@@ -216,25 +216,15 @@ def serve(
                 f"built-in model {name}: fine-tuning in the background (~8 min on 2 cores, log "
                 f"{log_dir / f'build-{name}.log'}); its routes answer 503 until it is ready"
             )
-    if with_mlflow:
-        from modlab.ops import mlflow_server
+    from modlab.ops.sidecars import SidecarSession
 
-        typer.echo(f"MLflow tracking UI: {mlflow_server.start(settings)}")
-    if with_lab:
-        from modlab.ops import jupyter
+    def warn(message: str) -> None:
+        typer.secho(message, fg=typer.colors.YELLOW, err=True)
 
-        try:
-            typer.echo(f"JupyterLab (notebooks): {jupyter.start(settings)}")
-        except RuntimeError as exc:
-            typer.secho(f"JupyterLab did not start: {exc}", fg=typer.colors.YELLOW, err=True)
-    if with_argilla:
-        from modlab.annotation import argilla_stack
-
-        try:
-            info = argilla_stack.up(settings)
-            typer.echo(f"Argilla (annotation UI): {info.get('url', settings.argilla_url)}")
-        except Exception as exc:  # the service must come up even if Argilla cannot
-            typer.secho(f"Argilla did not start: {exc}", fg=typer.colors.YELLOW, err=True)
+    sidecars = SidecarSession(settings)
+    wanted = {"mlflow": with_mlflow, "jupyterlab": with_lab, "argilla": with_argilla}
+    for name in (name for name, on in wanted.items() if on):
+        sidecars.start(name, typer.echo, warn)
     env = {
         **os.environ,
         "BENTOML_DO_NOT_TRACK": "true",
@@ -259,7 +249,21 @@ def serve(
                 proc.terminate()
                 proc.wait()
                 typer.echo(f"built-in model {name}: background build stopped before it finished")
+        sidecars.stop_started(typer.echo)  # what this serve started; reused ones keep running
     raise typer.Exit(code)
+
+
+@app.command()
+def down() -> None:
+    """Stop the workbench servers running in the background (Argilla, JupyterLab, MLflow).
+
+    ``modlab serve`` stops those it started itself; this also stops those started with
+    ``modlab mlflow up`` / ``modlab argilla up`` or left behind by a killed ``serve``.
+    """
+    from modlab.ops.sidecars import stop_all
+
+    for name, was_running in stop_all().items():
+        typer.echo(f"{name}: {'stopped' if was_running else 'not running'}")
 
 
 def _run_forwarding_signals(argv: list[str], env: dict[str, str]) -> int:

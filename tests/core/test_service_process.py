@@ -249,3 +249,64 @@ def test_jupyterlab_starts_with_a_token_and_stops(tmp_path, monkeypatch):
         assert httpx.get(f"{base}/api/status?token={token}").status_code == 200
     finally:
         assert jupyter.stop(settings) is True
+
+
+def test_serve_stops_the_sidecars_it_started_and_leaves_reused_ones(tmp_path):
+    """Ctrl-C / SIGTERM on `modlab serve` leaves no JupyterLab it started holding its port;
+    an MLflow that was already running is reused and kept; `modlab down` stops it."""
+    from modlab.ops import jupyter, mlflow_server
+    from modlab.settings import Settings
+
+    env = {
+        **os.environ,
+        "MODLAB_DATA_DIR": str(tmp_path / "var"),
+        "MODLAB_MLFLOW_PORT": str(_free_port()),
+        "MODLAB_JUPYTER_PORT": str(_free_port()),
+    }
+    settings = Settings(
+        data_dir=tmp_path / "var",
+        mlflow_port=int(env["MODLAB_MLFLOW_PORT"]),
+        jupyter_port=int(env["MODLAB_JUPYTER_PORT"]),
+    )
+    up = subprocess.run(
+        [str(BIN / "modlab"), "mlflow", "up"], env=env, capture_output=True, text=True, timeout=180
+    )
+    assert up.returncode == 0, up.stdout + up.stderr
+    port = _free_port()
+    log = tmp_path / "serve.log"
+    with log.open("w") as out:
+        proc = subprocess.Popen(
+            [str(BIN / "modlab"), "serve", "--lab", "--port", str(port)],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        _wait(f"http://127.0.0.1:{port}/readyz")
+        assert jupyter.running(settings) and mlflow_server.running(settings)
+        lab_pid = int((tmp_path / "var" / "run" / "jupyterlab.pid").read_text())
+        os.kill(proc.pid, signal.SIGINT)  # what Ctrl-C gives the foreground process
+        assert proc.wait(90) == 0, log.read_text()
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    output = log.read_text()
+    assert "already running: left running on exit" in output  # MLflow was reused
+    assert "stopped JupyterLab (notebooks)" in output
+    assert not jupyter.running(settings)
+    assert not Path(f"/proc/{lab_pid}").exists() or "Z" in _state(lab_pid)
+    assert mlflow_server.running(settings)  # started before serve: still there
+    down = subprocess.run(
+        [str(BIN / "modlab"), "down"], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert down.returncode == 0, down.stdout + down.stderr
+    assert "mlflow: stopped" in down.stdout and "jupyterlab: not running" in down.stdout
+    assert not mlflow_server.running(settings)
+
+
+def _state(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return "gone"

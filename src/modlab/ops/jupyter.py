@@ -36,7 +36,7 @@ def start(settings: Settings | None = None, wait: float = 60.0) -> str:
     ]
     if os.geteuid() == 0:  # containers and CI machines often run as root
         argv.append("--allow-root")
-    proc = ManagedProcess("jupyterlab", settings.data_dir / "run")
+    proc = _process(settings)
     proc.start(argv)
     base = f"http://{settings.jupyter_host}:{settings.jupyter_port}"
     if not wait_http(f"{base}/api/status?token={token}", wait, ok=lambda r: r.status_code == 200):
@@ -46,6 +46,13 @@ def start(settings: Settings | None = None, wait: float = 60.0) -> str:
     return f"{base}/lab?token={token}"
 
 
+def _process(settings: Settings) -> ManagedProcess:
+    return ManagedProcess("jupyterlab", settings.data_dir / "run")
+
+
 def stop(settings: Settings | None = None) -> bool:
-    settings = settings or get_settings()
-    return ManagedProcess("jupyterlab", settings.data_dir / "run").stop()
+    return _process(settings or get_settings()).stop()
+
+
+def running(settings: Settings | None = None) -> bool:
+    return _process(settings or get_settings()).pid() is not None
