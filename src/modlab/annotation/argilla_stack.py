@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
+from modlab.ops.processes import process_alive, reap
 from modlab.settings import REPO_ROOT, Settings, get_settings
 
 ARGILLA_SERVER_VERSION = "2.8.0"
@@ -286,26 +287,13 @@ def _read_pid(cfg: StackConfig, name: str) -> int | None:
         return None
 
 
-def _alive(pid: int | None) -> bool:
-    if not pid:
-        return False
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        with contextlib.suppress(OSError):
-            os.kill(pid, 0)
-            return True
-        return False
-    return stat.rsplit(")", 1)[-1].split()[0] != "Z"  # a zombie is gone
-
-
 def _ours(cfg: StackConfig, pid: int) -> bool:
     """The pid still runs a stack process (guards against pid reuse after a reboot)."""
     try:
         environ = Path(f"/proc/{pid}/environ").read_bytes()
         cwd = Path(os.readlink(f"/proc/{pid}/cwd"))
     except OSError:
-        return _alive(pid)
+        return process_alive(pid)
     # redis-server rewrites its process title over the environ area: fall back on its cwd.
     root = cfg.root.resolve()
     return f"MODLAB_ARGILLA_ROOT={cfg.root}".encode() in environ.split(b"\0") or (
@@ -315,7 +303,7 @@ def _ours(cfg: StackConfig, pid: int) -> bool:
 
 def _running(cfg: StackConfig, name: str) -> int | None:
     pid = _read_pid(cfg, name)
-    return pid if pid and _alive(pid) and _ours(cfg, pid) else None
+    return pid if pid and process_alive(pid) and _ours(cfg, pid) else None
 
 
 def _log_tail(cfg: StackConfig, name: str, chars: int = 2500) -> str:
@@ -419,7 +407,7 @@ def _wait(
                 return
         except Exception as exc:  # noqa: BLE001 - any failure means "not ready yet"
             last_error = f"{type(exc).__name__}: {exc}"
-        if pid is not None and not _alive(pid):
+        if pid is not None and not process_alive(pid):
             raise ArgillaStackError(
                 f"Argilla stack: {name} exited during start-up{what}. "
                 f"Log {cfg.log(name)}:\n{_log_tail(cfg, name)}"
@@ -570,19 +558,17 @@ def up(settings: Settings | None = None, *, timeout: float = 240.0) -> dict[str,
 def _stop(cfg: StackConfig, name: str, grace: float = 15.0) -> bool:
     pid = _read_pid(cfg, name)
     stopped = False
-    if pid and _alive(pid) and _ours(cfg, pid):
+    if pid and process_alive(pid) and _ours(cfg, pid):
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(pid, signal.SIGTERM)
         deadline = time.monotonic() + grace
-        while time.monotonic() < deadline and _alive(pid):
+        while time.monotonic() < deadline and process_alive(pid):
             time.sleep(0.2)
-        if _alive(pid):
+        if process_alive(pid):
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(pid, signal.SIGKILL)
             time.sleep(0.3)
-        # Reap it if it is our own child (tests start the stack in-process).
-        with contextlib.suppress(ChildProcessError, OSError):
-            os.waitpid(pid, os.WNOHANG)
+        reap(pid)  # if it is our own child (tests and `modlab serve` start it in-process)
         # Stragglers of the group (e.g. rq's forked workers) go with their leader.
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(pid, signal.SIGKILL)

@@ -29,18 +29,16 @@ class ManagedProcess:
     def log_file(self) -> Path:
         return self.run_dir / f"{self.name}.log"
 
-    def pid(self) -> int | None:
+    def _recorded_pid(self) -> int | None:
         try:
-            pid = int(self.pid_file.read_text().strip())
+            return int(self.pid_file.read_text().strip())
         except (FileNotFoundError, ValueError):
             return None
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return None
-        except PermissionError:
-            return pid
-        return pid
+
+    def pid(self) -> int | None:
+        """The server's pid while it runs, else ``None``."""
+        pid = self._recorded_pid()
+        return pid if process_alive(pid) else None
 
     def start(self, argv: Sequence[str], env: dict[str, str] | None = None) -> int:
         """Start ``argv`` detached (own process group) unless it is already running."""
@@ -63,6 +61,9 @@ class ManagedProcess:
     def stop(self, timeout: float = 15.0) -> bool:
         pid = self.pid()
         if pid is None:
+            recorded = self._recorded_pid()
+            if recorded:
+                reap(recorded)  # it exited on its own: collect it if it was our child
             self.pid_file.unlink(missing_ok=True)
             return False
         with contextlib.suppress(ProcessLookupError):
@@ -73,6 +74,7 @@ class ManagedProcess:
         if self.pid() is not None:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(pid, signal.SIGKILL)
+        reap(pid)
         self.pid_file.unlink(missing_ok=True)
         return True
 
@@ -81,6 +83,31 @@ class ManagedProcess:
             return "\n".join(self.log_file.read_text(errors="replace").splitlines()[-lines:])
         except FileNotFoundError:
             return ""
+
+
+def process_alive(pid: int | None) -> bool:
+    """Whether ``pid`` runs. A zombie does not: a server that exited stays one until its
+    parent (``modlab serve``, which started it) reaps it, and waiting for it to disappear
+    would wait out every stop's timeout."""
+    if not pid:
+        return False
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:  # no /proc (or the pid is gone): ask the kernel
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:
+            return True
+        return True
+    return stat.rsplit(")", 1)[-1].split()[0] != "Z"
+
+
+def reap(pid: int) -> None:
+    """Collect ``pid``'s exit status if it is our child (no zombie left behind)."""
+    with contextlib.suppress(ChildProcessError, OSError):
+        os.waitpid(pid, os.WNOHANG)
 
 
 def wait_http(url: str, timeout: float, ok=lambda r: r.status_code < 500, headers=None) -> bool:
