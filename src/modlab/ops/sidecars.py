@@ -88,12 +88,18 @@ class SidecarSession:
         echo(f"{sidecar.label}: {url}{note}")
 
     def stop_started(self, echo: Callable[[str], None]) -> None:
-        """Stop, newest first, what :meth:`start` started (not what it reused)."""
-        while self.started:
-            name = self.started.pop()
-            sidecar = _FACTORIES[name]()
-            if sidecar.stop(self.settings):
-                echo(f"stopped {sidecar.label}")
+        """Stop, newest first, what :meth:`start` started (not what it reused).
+
+        Another Ctrl-C while this waits leaves the rest running, and says how to stop it.
+        """
+        try:
+            while self.started:
+                sidecar = _FACTORIES[self.started[-1]]()
+                if sidecar.stop(self.settings):
+                    echo(f"stopped {sidecar.label}")
+                self.started.pop()
+        except KeyboardInterrupt:
+            echo(f"interrupted: still running {', '.join(self.started)} (`modlab down` stops them)")
 
 
 def stop_all(settings: Settings | None = None) -> dict[str, bool]:
