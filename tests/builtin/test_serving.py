@@ -23,7 +23,7 @@ TEXTS = [
 
 
 def test_quick_builds_are_installed_and_registered(quick_models):
-    from modlab.builtin.build import DEFAULT_TRAINERS, QUICK_TRAINERS, build_info, builtin_status
+    from modlab.builtin.build import DEFAULT_TRAINERS, build_info, builtin_status, quick_trainer
     from modlab.training import Predictor
     from modlab.training.tracking import champion_version
 
@@ -39,9 +39,10 @@ def test_quick_builds_are_installed_and_registered(quick_models):
         # thresholds come from calibration, one per label that can flag
         assert set(predictor.thresholds) == set(BUILTIN_LABELS[name]) - {"NEUTRAL"}
         # a quick build never fine-tunes MiniLM: 20 steps would make a meaningless model
-        full = DEFAULT_TRAINERS[name]
-        assert info["trainer"] == QUICK_TRAINERS.get(full, full) != "transformer"
+        assert info["trainer"] == quick_trainer(name) not in ("transformer", "ensemble")
     assert DEFAULT_TRAINERS["sentiment"] == "transformer"
+    assert quick_trainer("sentiment") == "hybrid" and quick_trainer("openai") == "hybrid"
+    assert DEFAULT_TRAINERS["quality"] == "ensemble" and quick_trainer("quality") == "linear"
     rows = {r["name"]: r for r in builtin_status()}
     assert rows["toxicity"]["built"] and not rows["quality"]["built"]
     assert all(row["buildable"] for row in rows.values())
