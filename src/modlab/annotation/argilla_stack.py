@@ -192,7 +192,10 @@ def install_venv(cfg: StackConfig | None = None, *, force: bool = False) -> floa
         return 0.0
     start = time.monotonic()
     cfg.venv.parent.mkdir(parents=True, exist_ok=True)
-    constraints = cfg.venv.parent / f".{cfg.venv.name}-constraints.txt"
+    # In the stack's data dir: beside the venv it landed in the repository root (the venv
+    # lives there) as an untracked "..venv-argilla-constraints.txt".
+    cfg.root.mkdir(parents=True, exist_ok=True)
+    constraints = cfg.root / "venv-constraints.txt"
     constraints.write_text("\n".join(CONSTRAINTS) + "\n")
     uv = _uv()
     env = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "PYTHONPATH")}
