@@ -223,8 +223,9 @@ def serve(
 
     sidecars = SidecarSession(settings)
     wanted = {"mlflow": with_mlflow, "jupyterlab": with_lab, "argilla": with_argilla}
-    for name in (name for name, on in wanted.items() if on):
-        sidecars.start(name, typer.echo, warn)
+    for name, on in wanted.items():
+        if on:
+            sidecars.start(name, typer.echo, warn)
     env = {
         **os.environ,
         "BENTOML_DO_NOT_TRACK": "true",

@@ -255,6 +255,7 @@ def test_serve_stops_the_sidecars_it_started_and_leaves_reused_ones(tmp_path):
     """Ctrl-C / SIGTERM on `modlab serve` leaves no JupyterLab it started holding its port;
     an MLflow that was already running is reused and kept; `modlab down` stops it."""
     from modlab.ops import jupyter, mlflow_server
+    from modlab.ops.processes import process_alive
     from modlab.settings import Settings
 
     env = {
@@ -295,7 +296,7 @@ def test_serve_stops_the_sidecars_it_started_and_leaves_reused_ones(tmp_path):
     assert "already running: left running on exit" in output  # MLflow was reused
     assert "stopped JupyterLab (notebooks)" in output
     assert not jupyter.running(settings)
-    assert not Path(f"/proc/{lab_pid}").exists() or "Z" in _state(lab_pid)
+    assert not process_alive(lab_pid)
     assert mlflow_server.running(settings)  # started before serve: still there
     down = subprocess.run(
         [str(BIN / "modlab"), "down"], env=env, capture_output=True, text=True, timeout=120
@@ -303,10 +304,3 @@ def test_serve_stops_the_sidecars_it_started_and_leaves_reused_ones(tmp_path):
     assert down.returncode == 0, down.stdout + down.stderr
     assert "mlflow: stopped" in down.stdout and "jupyterlab: not running" in down.stdout
     assert not mlflow_server.running(settings)
-
-
-def _state(pid: int) -> str:
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return "gone"

@@ -9,7 +9,7 @@ from modlab.settings import Settings
 
 
 class FakeServer:
-    """Stands in for a server's start/stop functions: records calls, can refuse or hang."""
+    """Stands in for a server's start/stop functions: records calls, can fail or be interrupted."""
 
     def __init__(self, running: bool = False, fail: Exception | None = None) -> None:
         self.is_running, self.fail, self.calls = running, fail, []

@@ -34,9 +34,9 @@ BUILD_FILE = "build.json"
 # ANALYZER_PARAMS: comment spam is paraphrased, and the SPAM threshold was unstable). The
 # analyzers whose rare labels come from a few hundred hand-written seeds and LLM labels
 # (propriety, nsfw; openai and sightengine inside an ensemble, sentiment: see below) use
-# ``hybrid``: the same features plus static MiniLM token
-# vectors, which generalise to paraphrases (held-out seed F1 e.g. nsfw UNSAFE 0.68 -> 0.77,
-# openai self-harm 0.50 -> 0.61, sentiment 0.68-0.73 -> 0.73-0.77) at ~25 µs more per text.
+# ``hybrid``: the same features plus static MiniLM token vectors, which generalise to
+# paraphrases (held-out seed F1 e.g. nsfw UNSAFE 0.68 -> 0.77, openai self-harm 0.50 ->
+# 0.61, sentiment 0.68-0.73 -> 0.73-0.77) at ~25 µs more per text.
 # ``--trainer transformer`` (fine-tuned MiniLM, scripts/gpu_transformer_eval.py, 3 seeds on
 # a GPU) generalises better for toxicity — held-out seeds TOXICITY 0.47 -> 0.64-0.66,
 # DISCRIMINATION 0.56 -> 0.62-0.75, PROFANITY 0.70 -> 0.83-0.91; TweetEval hate 0.566 ->
