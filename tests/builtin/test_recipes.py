@@ -217,6 +217,15 @@ def test_threat_statements_are_an_evaluation_set_only(recipes):
         assert not banned & {normalise_text(t) for t in r.texts}, name
 
 
+def test_self_harm_statements_are_an_evaluation_set_only(recipes):
+    es = ds.eval_sets()["self_harm_statements"]
+    assert len(es.texts) == 50 and sum(es.y) == 20 and es.concept == "self_harm"
+    banned = {normalise_text(t) for t in es.texts}
+    assert banned <= ds.eval_keys()
+    for name, r in recipes.items():
+        assert not banned & {normalise_text(t) for t in r.texts}, name
+
+
 def test_everyday_text_is_a_negative_in_the_moderation_recipes_and_its_held_out_share_never(
     recipes,
 ):

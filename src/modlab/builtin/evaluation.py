@@ -39,13 +39,14 @@ CONCEPT_LABELS: dict[str, dict[str, tuple[str, ...]]] = {
         "hate": ("hate",),
         "offensive": ("harassment", "hate"),
         "threat": ("harassment/threatening",),
+        "self_harm": ("self-harm",),
     },
     "sightengine": {
         "hate": ("discriminatory",),
         "offensive": ("insulting", "toxic", "discriminatory"),
         "threat": ("violent",),
     },
-    "nsfw": {"threat": ("UNSAFE",)},
+    "nsfw": {"threat": ("UNSAFE",), "self_harm": ("UNSAFE",)},
     "quality": {"spam": ("SPAM",)},
 }
 # (eval set, analyzer, metric, target) rows of the target table.

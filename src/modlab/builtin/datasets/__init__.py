@@ -52,6 +52,7 @@ from modlab.builtin.datasets.concepts import (
 from modlab.builtin.datasets.evalsets import (
     COMMENT_HAM_SECTION,
     IDENTITY_STATEMENTS_FILE,
+    SELF_HARM_STATEMENTS_FILE,
     THREAT_STATEMENTS_FILE,
     drop_eval,
     eval_keys,
@@ -135,6 +136,7 @@ from modlab.builtin.datasets.sources import (
 
 __all__ = [
     "IDENTITY_STATEMENTS_FILE",
+    "SELF_HARM_STATEMENTS_FILE",
     "THREAT_STATEMENTS_FILE",
     "CONCEPTS",
     "CONCEPT_MAP",

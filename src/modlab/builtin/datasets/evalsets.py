@@ -26,6 +26,8 @@ from modlab.training.splits import normalise_text
 IDENTITY_STATEMENTS_FILE = "identity_statements.txt"
 # Threats at a person and everyday sentences with their words (data/builtin/threat_statements.txt).
 THREAT_STATEMENTS_FILE = "threat_statements.txt"
+# First-person self-harm and everyday sentences (data/builtin/self_harm_statements.txt).
+SELF_HARM_STATEMENTS_FILE = "self_harm_statements.txt"
 
 
 def eval_sets() -> dict[str, EvalSet]:
@@ -77,6 +79,14 @@ def eval_sets() -> dict[str, EvalSet]:
             "threat",
             "(no target; 30 threats at a person, half of them implicit, 30 everyday sentences "
             "with violent idioms, injuries and sport, written apart from the seeds; threat F1)",
+        ),
+        _written_set(
+            "self_harm_statements",
+            SELF_HARM_STATEMENTS_FILE,
+            "self_harm",
+            "(no target; 20 first-person self-harm statements, most of them indirect, 30 "
+            "everyday first-person sentences about ending, leaving, changing, cutting and pills, "
+            "written apart from the seeds; self-harm F1)",
         ),
         _eval_set(
             "sms_spam",
