@@ -200,30 +200,23 @@ def test_casual_profanity_is_profane_but_not_harassment(recipes):
         assert not held_keys & {normalise_text(t) for t in recipes[name].texts}, name
 
 
-def test_identity_statements_are_an_evaluation_set_only(recipes):
-    es = ds.eval_sets()["identity_statements"]
-    assert len(es.texts) == 45 and sum(es.y) == 15 and es.concept == "hate"
-    banned = {normalise_text(t) for t in es.texts}
-    for name, r in recipes.items():
-        assert not banned & {normalise_text(t) for t in r.texts}, name
-
-
-def test_threat_statements_are_an_evaluation_set_only(recipes):
-    es = ds.eval_sets()["threat_statements"]
-    assert len(es.texts) == 60 and sum(es.y) == 30 and es.concept == "threat"
-    banned = {normalise_text(t) for t in es.texts}
-    assert banned <= ds.eval_keys()
-    for name, r in recipes.items():
-        assert not banned & {normalise_text(t) for t in r.texts}, name
-
-
-def test_self_harm_statements_are_an_evaluation_set_only(recipes):
-    es = ds.eval_sets()["self_harm_statements"]
-    assert len(es.texts) == 50 and sum(es.y) == 20 and es.concept == "self_harm"
+@pytest.mark.parametrize(
+    ("name", "size", "positives", "concept"),
+    [
+        ("identity_statements", 45, 15, "hate"),
+        ("threat_statements", 60, 30, "threat"),
+        ("self_harm_statements", 50, 20, "self_harm"),
+    ],
+)
+def test_hand_written_statements_are_an_evaluation_set_only(
+    recipes, name, size, positives, concept
+):
+    es = ds.eval_sets()[name]
+    assert len(es.texts) == size and sum(es.y) == positives and es.concept == concept
     banned = {normalise_text(t) for t in es.texts}
     assert banned <= ds.eval_keys()
-    for name, r in recipes.items():
-        assert not banned & {normalise_text(t) for t in r.texts}, name
+    for analyzer, r in recipes.items():
+        assert not banned & {normalise_text(t) for t in r.texts}, analyzer
 
 
 def test_everyday_text_is_a_negative_in_the_moderation_recipes_and_its_held_out_share_never(
