@@ -99,7 +99,7 @@ def process_alive(pid: int | None) -> bool:
         except ProcessLookupError:
             return False
         except PermissionError:
-            return True
+            pass  # it exists, owned by another user
         return True
     return stat.rsplit(")", 1)[-1].split()[0] != "Z"
 

@@ -15,8 +15,6 @@ from dataclasses import dataclass, field
 
 from modlab.settings import Settings, get_settings
 
-SIDECARS = ("mlflow", "jupyterlab", "argilla")
-
 
 @dataclass(frozen=True)
 class _Sidecar:
@@ -60,6 +58,8 @@ _FACTORIES: dict[str, Callable[[], _Sidecar]] = {
     "jupyterlab": _jupyterlab,
     "argilla": _argilla,
 }
+# In start order; `modlab down` stops them in reverse.
+SIDECARS = tuple(_FACTORIES)
 
 
 @dataclass
