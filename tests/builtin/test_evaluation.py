@@ -13,6 +13,7 @@ from modlab.builtin.evaluation import (
     disguise,
     evaluate_builtins,
     evaluate_seeds,
+    evaluate_sentiment_real,
     evasion_scores,
     everyday_flag_rates,
     format_report,
@@ -59,6 +60,26 @@ def test_seed_evaluation_counts_the_held_out_seeds(quick_models):
     senti = evaluate_seeds(Predictor.load(quick_models["sentiment"]), "sentiment")
     assert set(senti["labels"]) == {"POSITIVE", "NEGATIVE", "NEUTRAL"}
     assert sum(m["positives"] for m in senti["labels"].values()) == senti["n_seeds"]
+
+
+def test_sentiment_on_real_texts_is_scored_by_the_arg_max_class(quick_models):
+    from modlab.training import Predictor
+
+    predictor = Predictor.load(quick_models["sentiment"])
+    rows = ds.sentiment_real()
+    got = evaluate_sentiment_real(predictor)
+    names = list(predictor.labels_)
+    gold = [names.index(r[1].upper()) for r in rows]
+    pred = predictor.predict_proba([r[0] for r in rows]).argmax(axis=1)
+    assert got["n"] == len(rows)
+    assert got["macro_f1"] == pytest.approx(f1_score(gold, pred, average="macro"))
+    assert got["accuracy"] == pytest.approx(float(np.mean(np.array(gold) == pred)))
+    assert {k: m["support"] for k, m in got["labels"].items()} == {
+        name: gold.count(i) for i, name in enumerate(names)
+    }
+    assert sum(m["n"] for m in got["by_source"].values()) == len(rows)
+    report = format_report({"sentiment": {"built": False, "real_texts": got}})
+    assert f"macro-F1 {got['macro_f1']:.3f}" in report
 
 
 def test_report_prints_every_target_and_the_seed_table(quick_models, builtin_data_dir):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 import pytest
 
 from modlab.analyzers.builtin import BUILTIN_LABELS, OPENAI_CATEGORIES, SIGHTENGINE_CLASSES
@@ -142,7 +144,8 @@ def test_small_recipes_get_everyday_sms_as_neutral_filler(recipes):
         filler = [lab for lab, src in zip(r.labels, r.sources, strict=True) if src == "sms"]
         assert len(filler) == ds.SMS_FILLER, name
         assert all(lab == ["NEUTRAL"] for lab in filler), name
-    assert "sms" not in set(recipes["sentiment"].sources)  # ham carries sentiment
+    # ham carries sentiment: in the sentiment recipe only with a lexicon label (below)
+    assert "sms" not in set(recipes["sentiment"].sources)
 
 
 def test_everyday_first_person_wishes_are_neutral_in_the_small_recipes(recipes):
@@ -238,3 +241,36 @@ def test_everyday_text_is_a_negative_in_the_moderation_recipes_and_its_held_out_
     # swearing SMS are left out: whether they offend depends on whom they address
     assert not any(ds.is_profane(t) for t, src in zip(tox.texts, tox.sources, strict=True)
                    if src == "everyday")  # fmt: skip
+
+
+def test_sentiment_learns_everyday_text_at_the_ends_the_lexicon_is_sure_of(recipes):
+    assert ds.lexicon_sentiment("Depends on where u going lor.") == "neutral"  # no sentiment word
+    assert ds.lexicon_sentiment("Thank you so much, I love it, it's wonderful!") == "positive"
+    assert ds.lexicon_sentiment("Sorry, I'll call later") is None  # between the ends: left out
+    assert ds.lexicon_sentiment("I hate this, it's awful") is None  # negative end: never
+    r = recipes["sentiment"]
+    rows = [(t, lab, src) for t, lab, src in zip(r.texts, r.labels, r.sources, strict=True)
+            if src.startswith("lexicon_")]  # fmt: skip
+    counts = Counter((src.removeprefix("lexicon_"), lab.lower()) for _, lab, src in rows)
+    assert counts == ds.LEXICON_SENTIMENT_ROWS
+    assert all(ds.lexicon_sentiment(t) == lab.lower() for t, lab, _ in rows)
+    training_share = set(ds.everyday_texts())  # never the held-out share (evaluation data)
+    assert all(t in training_share for t, _, _ in rows)
+
+
+def test_real_texts_labelled_for_sentiment_are_an_evaluation_set_only(recipes):
+    rows = ds.sentiment_real()
+    assert len(rows) >= 200 and {r[1] for r in rows} == set(ds.SENTIMENTS)
+    assert min(sum(r[1] == s for r in rows) for s in ds.SENTIMENTS) >= 40
+    # drawn from texts that are evaluation data already, so never trained on
+    held = ds.everyday_heldout()
+    tweets = set(ds.eval_sets()["tweeteval_offensive"].texts) | set(
+        ds.eval_sets()["tweeteval_hate"].texts
+    )
+    origin = {"tweeteval_test": tweets, "sms_ham_heldout": set(held["sms_ham"]),
+              "lingua_en_heldout": set(held["prose"])}  # fmt: skip
+    assert all(text in origin[source] for text, _, source in rows)
+    banned = {normalise_text(r[0]) for r in rows}
+    assert banned <= ds.eval_keys()
+    for analyzer, r in recipes.items():
+        assert not banned & {normalise_text(t) for t in r.texts}, analyzer

@@ -158,12 +158,9 @@ def evaluate_seeds(predictor: Predictor, analyzer: str) -> dict[str, Any]:
     names = list(predictor.labels_)
     if analyzer == "sentiment":
         rows = [s for s in held if s.sentiment]
-        gold = np.zeros((len(rows), len(names)), dtype=int)
-        for i, s in enumerate(rows):
-            gold[i, names.index(s.sentiment.upper())] = 1
-        proba = predictor.predict_proba([s.text for s in rows])
-        pred = np.zeros_like(gold)
-        pred[np.arange(len(rows)), proba.argmax(axis=1)] = 1
+        gold, pred = _argmax_class_matrices(
+            predictor, [s.text for s in rows], [s.sentiment for s in rows]
+        )
     else:
         rows, gold, _ = _held_out_seed_labels(predictor, analyzer)
         pred = predictor.flags([s.text for s in rows]).astype(int)
@@ -179,6 +176,51 @@ def evaluate_seeds(predictor: Predictor, analyzer: str) -> dict[str, Any]:
                   "positives": int(support[i])}
             for i, lbl in enumerate(labels)
         },
+    }  # fmt: skip
+
+
+def _argmax_class_matrices(
+    predictor: Predictor, texts: Sequence[str], classes: Sequence[str]
+) -> tuple[np.ndarray, np.ndarray]:
+    """0/1 gold and arg-max prediction matrices (predictor's label order) of a single-label
+    analyzer; ``classes`` are label names in any case."""
+    names = list(predictor.labels_)
+    gold = np.zeros((len(texts), len(names)), dtype=int)
+    for i, label in enumerate(classes):
+        gold[i, names.index(label.upper())] = 1
+    pred = np.zeros_like(gold)
+    if len(texts):
+        pred[np.arange(len(texts)), predictor.predict_proba(list(texts)).argmax(axis=1)] = 1
+    return gold, pred
+
+
+def evaluate_sentiment_real(predictor: Predictor) -> dict[str, Any]:
+    """Macro-F1 and per-class scores (arg-max class) on real texts labelled by hand
+    (:func:`modlab.builtin.datasets.sentiment_real`: held-out tweets, SMS and sentences),
+    overall and per source. The held-out seeds say how the model does on text like its
+    training data; this says how it does on ordinary traffic nobody wrote for it."""
+    rows = ds.sentiment_real()
+    names = list(predictor.labels_)
+    gold, pred = _argmax_class_matrices(predictor, [r[0] for r in rows], [r[1] for r in rows])
+    y, p = gold.argmax(axis=1), pred.argmax(axis=1)
+    prec, rec, f1, support = precision_recall_fscore_support(
+        y, p, labels=range(len(names)), zero_division=0
+    )
+    by_source = {}
+    for source in sorted({r[2] for r in rows}):
+        idx = [i for i, r in enumerate(rows) if r[2] == source]
+        by_source[source] = {"n": len(idx), "accuracy": float(np.mean(y[idx] == p[idx]))}
+    macro = f1_score(y, p, labels=range(len(names)), average="macro", zero_division=0)
+    return {
+        "n": len(rows),
+        "macro_f1": float(macro),
+        "accuracy": float(np.mean(y == p)),
+        "labels": {
+            name: {"precision": float(prec[i]), "recall": float(rec[i]), "f1": float(f1[i]),
+                   "support": int(support[i])}
+            for i, name in enumerate(names)
+        },
+        "by_source": by_source,
     }  # fmt: skip
 
 
@@ -340,6 +382,8 @@ def evaluate_builtins(models_dir: Path, names: Sequence[str]) -> dict[str, Any]:
         }
         if name in SEED_ANALYZERS:
             results[name]["seeds"] = evaluate_seeds(predictor, name)
+        if name == "sentiment":
+            results[name]["real_texts"] = evaluate_sentiment_real(predictor)
         if name in HARM_ANALYZERS:
             results[name]["everyday"] = everyday_flag_rates(predictor)
             results[name]["long_texts"] = long_text_scores(predictor, name)
@@ -418,6 +462,7 @@ def format_report(results: dict[str, Any]) -> str:
                 f"{name:<13}{label:<26}{m['positives']:>5}{_fmt(m['precision']):>7}"
                 f"{_fmt(m['recall']):>7}{_fmt(m['f1']):>7}"
             )
+    lines += _sentiment_real_section(results)
     lines += ["", "Per-label metrics on the internal test split (same sources as training)", ""]
     for name, res in results.items():
         if not res.get("built"):
@@ -441,6 +486,26 @@ def format_report(results: dict[str, Any]) -> str:
 def _heading(*lines: str) -> list[str]:
     """A report section's start: a blank line, the title lines, a blank line, the header."""
     return ["", *lines[:-1], "", lines[-1]]
+
+
+def _sentiment_real_section(results: dict[str, Any]) -> list[str]:
+    real = results.get("sentiment", {}).get("real_texts")
+    if not real:
+        return []
+    lines = _heading(
+        f"sentiment on {real['n']} real texts labelled by hand (held-out tweets, SMS, sentences):",
+        f"macro-F1 {_fmt(real['macro_f1'])}, accuracy {_fmt(real['accuracy'])}",
+        f"{'label':<13}{'n':>5}{'P':>7}{'R':>7}{'F1':>7}",
+    )
+    for label, m in real["labels"].items():
+        lines.append(
+            f"{label:<13}{m['support']:>5}{_fmt(m['precision']):>7}{_fmt(m['recall']):>7}"
+            f"{_fmt(m['f1']):>7}"
+        )
+    per = ", ".join(
+        f"{src} {_fmt(m['accuracy'])} (n {m['n']})" for src, m in real["by_source"].items()
+    )
+    return [*lines, f"accuracy by source: {per}"]
 
 
 def _everyday_section(results: dict[str, Any]) -> list[str]:

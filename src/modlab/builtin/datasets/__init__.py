@@ -30,8 +30,9 @@ and any training text equal (after normalisation) to an evaluation text is dropp
 
 The package, by layer: :mod:`.concepts` (concepts, label mapping, ``Example``),
 :mod:`.sources` (public sets and modlab's lists), :mod:`.seeds` (hand-labelled seeds and
-templates), :mod:`.llm` (LLM-labelled concepts), :mod:`.evalsets` (held-out sets),
-:mod:`.moderation` and :mod:`.quality` (the training pools), :mod:`.recipes` (one per analyzer).
+templates), :mod:`.llm` (LLM-labelled concepts), :mod:`.lexicon` (lexicon-labelled sentiment),
+:mod:`.evalsets` (held-out sets), :mod:`.moderation` and :mod:`.quality` (the training
+pools), :mod:`.recipes` (one per analyzer).
 """
 
 from __future__ import annotations
@@ -53,11 +54,18 @@ from modlab.builtin.datasets.evalsets import (
     COMMENT_HAM_SECTION,
     IDENTITY_STATEMENTS_FILE,
     SELF_HARM_STATEMENTS_FILE,
+    SENTIMENT_REAL_FILE,
     THREAT_STATEMENTS_FILE,
     drop_eval,
     eval_keys,
     eval_sets,
     everyday_heldout,
+    sentiment_real,
+)
+from modlab.builtin.datasets.lexicon import (
+    LEXICON_SENTIMENT_ROWS,
+    lexicon_sentiment,
+    lexicon_sentiment_examples,
 )
 from modlab.builtin.datasets.llm import (
     CONCEPT_KEYWORDS,
@@ -137,6 +145,7 @@ from modlab.builtin.datasets.sources import (
 __all__ = [
     "IDENTITY_STATEMENTS_FILE",
     "SELF_HARM_STATEMENTS_FILE",
+    "SENTIMENT_REAL_FILE",
     "THREAT_STATEMENTS_FILE",
     "CONCEPTS",
     "CONCEPT_MAP",
@@ -195,6 +204,10 @@ __all__ = [
     "apply_overrides",
     "eval_sets",
     "everyday_heldout",
+    "sentiment_real",
+    "LEXICON_SENTIMENT_ROWS",
+    "lexicon_sentiment",
+    "lexicon_sentiment_examples",
     "COMMENT_HAM_SECTION",
     "eval_keys",
     "drop_eval",

@@ -5,17 +5,19 @@ from __future__ import annotations
 from collections.abc import Iterable
 from functools import lru_cache
 
-from modlab.builtin.datasets.concepts import EvalSet, Example
+from modlab.builtin.datasets.concepts import SENTIMENTS, EvalSet, Example
 from modlab.builtin.datasets.seeds import (
     identity_template_examples,
     read_labelled_lines,
     seed_heldout,
 )
 from modlab.builtin.datasets.sources import (
+    REPO_DATA_DIR,
     everyday_by_kind,
     hard_negative_sections,
     heldout,
     read_davidson,
+    read_lines,
     read_sms,
     read_tweeteval,
     repo_list,
@@ -28,6 +30,8 @@ IDENTITY_STATEMENTS_FILE = "identity_statements.txt"
 THREAT_STATEMENTS_FILE = "threat_statements.txt"
 # First-person self-harm and everyday sentences (data/builtin/self_harm_statements.txt).
 SELF_HARM_STATEMENTS_FILE = "self_harm_statements.txt"
+# Real held-out tweets, SMS and sentences labelled by hand for sentiment (JSON lines).
+SENTIMENT_REAL_FILE = "sentiment_real.jsonl"
 
 
 def eval_sets() -> dict[str, EvalSet]:
@@ -141,6 +145,29 @@ def everyday_heldout() -> dict[str, list[str]]:
 
 
 @lru_cache(maxsize=1)
+def sentiment_real() -> tuple[tuple[str, str, str], ...]:
+    """``(text, sentiment, source)`` of real texts labelled by hand for sentiment.
+
+    Drawn from texts that are evaluation data already (TweetEval test tweets, the held-out
+    SMS ham and English sentences), so never trained on; the seeds the sentiment model
+    learns from are hand-written, and this set says how it does on text nobody wrote for it.
+    """
+    import json
+
+    rows = []
+    for n, line in enumerate(read_lines(REPO_DATA_DIR / SENTIMENT_REAL_FILE), 1):
+        if not line.strip():
+            continue
+        row = json.loads(line)
+        if row.get("sentiment") not in SENTIMENTS:
+            raise ValueError(
+                f"{SENTIMENT_REAL_FILE}:{n}: unknown sentiment {row.get('sentiment')!r}"
+            )
+        rows.append((row["text"], row["sentiment"], row["source"]))
+    return tuple(rows)
+
+
+@lru_cache(maxsize=1)
 def eval_keys() -> frozenset[str]:
     """Normalised texts of every evaluation set: such texts are never trained on."""
     keys: set[str] = set()
@@ -148,6 +175,7 @@ def eval_keys() -> frozenset[str]:
         keys.update(normalise_text(t) for t in es.texts)
     for texts in everyday_heldout().values():
         keys.update(normalise_text(t) for t in texts)
+    keys.update(normalise_text(text) for text, _, _ in sentiment_real())
     return frozenset(keys)
 
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from modlab.analyzers.builtin import BUILTIN_LABELS
 from modlab.builtin.datasets.concepts import LLM_CONCEPTS, SENTIMENTS, Example, concept_labels
 from modlab.builtin.datasets.evalsets import drop_eval, eval_keys
+from modlab.builtin.datasets.lexicon import lexicon_sentiment_examples
 from modlab.builtin.datasets.llm import CONCEPT_KEYWORDS, keyword_rx
 from modlab.builtin.datasets.moderation import (
     drop_heldout_seeds,
@@ -153,6 +154,7 @@ def llm_recipe_examples(name: str, seed: int = 0) -> tuple[list[Example], list]:
     taken |= {normalise_text(s.text) for s in read_seeds()}
     if name == "sentiment":
         examples = [e for e in base if e.label in SENTIMENTS]
+        examples += drop_eval(lexicon_sentiment_examples(seed, taken | eval_keys()))
         return examples, [e.label.upper() for e in examples]
     examples = list(base)
     filler: list[Example] = []
