@@ -40,13 +40,16 @@ CONCEPT_LABELS: dict[str, dict[str, tuple[str, ...]]] = {
         "offensive": ("harassment", "hate"),
         "threat": ("harassment/threatening",),
         "self_harm": ("self-harm",),
+        "sexual": ("sexual",),
     },
     "sightengine": {
         "hate": ("discriminatory",),
         "offensive": ("insulting", "toxic", "discriminatory"),
         "threat": ("violent",),
+        "sexual": ("sexual",),
     },
-    "nsfw": {"threat": ("UNSAFE",), "self_harm": ("UNSAFE",)},
+    "nsfw": {"threat": ("UNSAFE",), "self_harm": ("UNSAFE",), "sexual": ("UNSAFE",)},
+    "propriety": {"sexual": ("SEXUALLY_EXPLICIT",), "flirtation": ("FLIRTATION",)},
     "quality": {"spam": ("SPAM",)},
 }
 # (eval set, analyzer, metric, target) rows of the target table.
@@ -130,7 +133,7 @@ def evaluate_predictor(
 ) -> list[SetScore]:
     """Every evaluation set the analyzer has labels for."""
     sets = sets or eval_sets()
-    concepts = CONCEPT_LABELS.get(analyzer, {})  # none for propriety, sentiment
+    concepts = CONCEPT_LABELS.get(analyzer, {})  # none for sentiment
     out = []
     cache_by_set: dict[tuple[str, ...], dict] = {}
     for es in sets.values():

@@ -12,14 +12,13 @@ from modlab.builtin.datasets.seeds import (
     seed_heldout,
 )
 from modlab.builtin.datasets.sources import (
-    REPO_DATA_DIR,
     everyday_by_kind,
     hard_negative_sections,
     heldout,
     read_davidson,
-    read_lines,
     read_sms,
     read_tweeteval,
+    repo_jsonl,
     repo_list,
 )
 from modlab.training.splits import normalise_text
@@ -32,6 +31,8 @@ THREAT_STATEMENTS_FILE = "threat_statements.txt"
 SELF_HARM_STATEMENTS_FILE = "self_harm_statements.txt"
 # Real held-out tweets, SMS and sentences labelled by hand for sentiment (JSON lines).
 SENTIMENT_REAL_FILE = "sentiment_real.jsonl"
+# Real held-out SMS and tweets labelled by hand for sexual content and flirtation (JSON lines).
+SEXUAL_REAL_FILE = "sexual_real.jsonl"
 
 
 def eval_sets() -> dict[str, EvalSet]:
@@ -93,6 +94,19 @@ def eval_sets() -> dict[str, EvalSet]:
             "written apart from the seeds; self-harm F1)",
         ),
         _eval_set(
+            "sexual_real",
+            ((r["text"], r["sexual"]) for r in _sexual_real()),
+            "sexual",
+            "(no target; real held-out SMS, sex-line spam and tweets, half of them chosen by "
+            "sexual / flirting keywords, labelled by hand: sexual F1)",
+        ),
+        _eval_set(
+            "flirtation_real",
+            ((r["text"], r["flirtation"]) for r in _sexual_real() if r["flirtation"] is not None),
+            "flirtation",
+            "(no target; the same texts where flirting could be judged: flirtation F1)",
+        ),
+        _eval_set(
             "sms_spam",
             ((t, s) for t, s in read_sms() if heldout(t)),
             "spam",
@@ -145,6 +159,25 @@ def everyday_heldout() -> dict[str, list[str]]:
 
 
 @lru_cache(maxsize=1)
+def _sexual_real() -> tuple[dict, ...]:
+    """Rows of :data:`SEXUAL_REAL_FILE`: ``text``, ``source``, ``sexual`` and ``flirtation``
+    (None where it could not be judged, e.g. sex-line spam). Drawn from evaluation data only
+    (held-out SMS ham and spam, held-out Davidson tweets, TweetEval test tweets)."""
+    rows = []
+    for n, row in repo_jsonl(SEXUAL_REAL_FILE):
+        if not isinstance(row.get("sexual"), bool) or row.get("flirtation") not in (
+            True,
+            False,
+            None,
+        ):
+            raise ValueError(
+                f"{SEXUAL_REAL_FILE}:{n}: 'sexual' must be true/false, 'flirtation' true/false/null"
+            )
+        rows.append(row)
+    return tuple(rows)
+
+
+@lru_cache(maxsize=1)
 def sentiment_real() -> tuple[tuple[str, str, str], ...]:
     """``(text, sentiment, source)`` of real texts labelled by hand for sentiment.
 
@@ -152,13 +185,8 @@ def sentiment_real() -> tuple[tuple[str, str, str], ...]:
     SMS ham and English sentences), so never trained on; the seeds the sentiment model
     learns from are hand-written, and this set says how it does on text nobody wrote for it.
     """
-    import json
-
     rows = []
-    for n, line in enumerate(read_lines(REPO_DATA_DIR / SENTIMENT_REAL_FILE), 1):
-        if not line.strip():
-            continue
-        row = json.loads(line)
+    for n, row in repo_jsonl(SENTIMENT_REAL_FILE):
         if row.get("sentiment") not in SENTIMENTS:
             raise ValueError(
                 f"{SENTIMENT_REAL_FILE}:{n}: unknown sentiment {row.get('sentiment')!r}"

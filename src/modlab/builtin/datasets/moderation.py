@@ -22,6 +22,7 @@ from modlab.builtin.datasets.seeds import (
     everyday_first_person,
     identity_neutral,
     identity_template_examples,
+    read_reviewed_real,
     read_seeds,
     seed_example,
     seed_heldout,
@@ -75,8 +76,10 @@ def _moderation_concepts() -> dict[str, dict[str, bool]]:
 
 @lru_cache(maxsize=1)
 def llm_examples() -> tuple[Example, ...]:
-    """Training seeds (hand labels) + LLM-labelled pool rows, every concept set."""
+    """Training seeds (hand labels), reviewed real texts (hand labels) and LLM-labelled pool
+    rows, every concept set."""
     out = [seed_example(s) for s in read_seeds() if not seed_heldout(s.text)]
+    out += [seed_example(s, source="reviewed") for s in read_reviewed_real()]
     mod = _moderation_concepts()
     for row in read_llm_labels():
         concepts = llm_concepts(row["llm"], row["text"])
@@ -152,7 +155,7 @@ def toxicity_examples() -> list[Example]:
 
 
 def example_repeats(ex: Example, weights: dict[str, int]) -> int:
-    if ex.source == "seed":
+    if ex.source in ("seed", "reviewed"):  # hand labels, seeds or reviewed real texts
         return weights["seed"]
     if any(ex.concepts.get(c) for c in LLM_CONCEPTS):
         return weights["llm_positive"]

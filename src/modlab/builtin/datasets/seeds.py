@@ -18,7 +18,7 @@ from modlab.builtin.datasets.concepts import (
     Example,
     is_profane,
 )
-from modlab.builtin.datasets.sources import REPO_DATA_DIR, read_lines, repo_list
+from modlab.builtin.datasets.sources import REPO_DATA_DIR, read_lines, repo_jsonl, repo_list
 from modlab.training.splits import normalise_text
 
 _IDENTITY_GROUPS = (
@@ -131,6 +131,29 @@ def read_labelled_lines(name: str) -> tuple[Seed, ...]:
 @lru_cache(maxsize=1)
 def read_seeds() -> tuple[Seed, ...]:
     return read_labelled_lines(LLM_SEEDS_FILE)
+
+
+# Real texts from the training shares of the shared sets, read and labelled by hand (JSON lines:
+# text, concepts, source). Training data only: their evaluation is sexual_real.jsonl, drawn
+# from the held-out shares.
+REVIEWED_REAL_FILE = "reviewed_real.jsonl"
+
+
+@lru_cache(maxsize=1)
+def read_reviewed_real() -> tuple[Seed, ...]:
+    """The hand-labelled real texts of :data:`REVIEWED_REAL_FILE` (no sentiment given).
+
+    JSON rather than the seeds' line format: tweets start with "@user" and "#tag", which that
+    format reads as headers and comments.
+    """
+    known = set(LLM_CONCEPTS) | {"hate", "offensive"}
+    out: list[Seed] = []
+    for n, row in repo_jsonl(REVIEWED_REAL_FILE):
+        names = row.get("concepts")
+        if not isinstance(names, list) or set(names) - known:
+            raise ValueError(f"{REVIEWED_REAL_FILE}:{n}: unknown concepts {names!r}")
+        out.append(Seed(row["text"], _close_concepts(names), None))
+    return tuple(out)
 
 
 def seed_heldout(text: str, percent: int = SEED_HELDOUT_PERCENT) -> bool:

@@ -58,6 +58,14 @@ def read_lines(path: Path) -> list[str]:
     return path.read_text(encoding="utf-8").splitlines()
 
 
+def repo_jsonl(name: str) -> list[tuple[int, dict]]:
+    """``(line number, object)`` of a JSON-lines file in data/builtin (blank lines skipped)."""
+    import json
+
+    lines = read_lines(REPO_DATA_DIR / name)
+    return [(n, json.loads(line)) for n, line in enumerate(lines, 1) if line.strip()]
+
+
 def repo_list(name: str) -> list[str]:
     out = []
     for line in read_lines(REPO_DATA_DIR / name):
