@@ -309,3 +309,20 @@ def test_reviewed_real_texts_train_with_their_hand_labels(recipes):
     insult = next(s for s in rows if s.concepts == {"offensive"} and "pussy" in s.text.lower())
     labels = oa.labels[oa.texts.index(insult.text)]
     assert "harassment" in labels and "sexual" not in labels
+
+
+def test_hand_labelled_json_lines_name_the_bad_line(tmp_path, monkeypatch):
+    from modlab.builtin.datasets import evalsets, sources
+
+    monkeypatch.setattr(sources, "REPO_DATA_DIR", tmp_path)
+    (tmp_path / ds.REVIEWED_REAL_FILE).write_text(
+        '{"text": "ok", "concepts": [], "source": "sms_ham_train"}\n\n'
+        '{"text": "bad", "concepts": ["sexy"], "source": "sms_ham_train"}\n'
+    )
+    with pytest.raises(ValueError, match=r"reviewed_real.jsonl:3: unknown concepts \['sexy'\]"):
+        seed_mod.read_reviewed_real.__wrapped__()
+    (tmp_path / ds.SENTIMENT_REAL_FILE).write_text(
+        '{"text": "x", "sentiment": "happy", "source": "s"}\n'
+    )
+    with pytest.raises(ValueError, match="sentiment_real.jsonl:1: unknown sentiment 'happy'"):
+        evalsets.sentiment_real.__wrapped__()

@@ -165,11 +165,8 @@ def _sexual_real() -> tuple[dict, ...]:
     (held-out SMS ham and spam, held-out Davidson tweets, TweetEval test tweets)."""
     rows = []
     for n, row in repo_jsonl(SEXUAL_REAL_FILE):
-        if not isinstance(row.get("sexual"), bool) or row.get("flirtation") not in (
-            True,
-            False,
-            None,
-        ):
+        sexual_ok = isinstance(row.get("sexual"), bool)
+        if not sexual_ok or row.get("flirtation") not in (True, False, None):
             raise ValueError(
                 f"{SEXUAL_REAL_FILE}:{n}: 'sexual' must be true/false, 'flirtation' true/false/null"
             )
