@@ -203,6 +203,14 @@ def test_casual_profanity_is_profane_but_not_harassment(recipes):
         assert not held_keys & {normalise_text(t) for t in recipes[name].texts}, name
 
 
+def _assert_never_trained(recipes, texts):
+    """``texts`` are evaluation keys, and no recipe trains on any of them."""
+    banned = {normalise_text(t) for t in texts}
+    assert banned <= ds.eval_keys()
+    for analyzer, r in recipes.items():
+        assert not banned & {normalise_text(t) for t in r.texts}, analyzer
+
+
 @pytest.mark.parametrize(
     ("name", "size", "positives", "concept"),
     [
@@ -216,10 +224,7 @@ def test_hand_written_statements_are_an_evaluation_set_only(
 ):
     es = ds.eval_sets()[name]
     assert len(es.texts) == size and sum(es.y) == positives and es.concept == concept
-    banned = {normalise_text(t) for t in es.texts}
-    assert banned <= ds.eval_keys()
-    for analyzer, r in recipes.items():
-        assert not banned & {normalise_text(t) for t in r.texts}, analyzer
+    _assert_never_trained(recipes, es.texts)
 
 
 def test_everyday_text_is_a_negative_in_the_moderation_recipes_and_its_held_out_share_never(
@@ -270,10 +275,7 @@ def test_real_texts_labelled_for_sentiment_are_an_evaluation_set_only(recipes):
     origin = {"tweeteval_test": tweets, "sms_ham_heldout": set(held["sms_ham"]),
               "lingua_en_heldout": set(held["prose"])}  # fmt: skip
     assert all(text in origin[source] for text, _, source in rows)
-    banned = {normalise_text(r[0]) for r in rows}
-    assert banned <= ds.eval_keys()
-    for analyzer, r in recipes.items():
-        assert not banned & {normalise_text(t) for t in r.texts}, analyzer
+    _assert_never_trained(recipes, [r[0] for r in rows])
 
 
 def test_real_texts_labelled_for_sexual_content_are_an_evaluation_set_only(recipes):
@@ -286,10 +288,7 @@ def test_real_texts_labelled_for_sexual_content_are_an_evaluation_set_only(recip
     held_dav = {t for t, _ in ds.read_davidson() if ds.heldout(t)}
     tweets = set(sets["tweeteval_offensive"].texts) | set(sets["tweeteval_hate"].texts)
     assert all(t in held_sms | held_dav | tweets for t in sexual.texts)
-    banned = {normalise_text(t) for t in sexual.texts}
-    assert banned <= ds.eval_keys()
-    for analyzer, r in recipes.items():
-        assert not banned & {normalise_text(t) for t in r.texts}, analyzer
+    _assert_never_trained(recipes, sexual.texts)
 
 
 def test_reviewed_real_texts_train_with_their_hand_labels(recipes):

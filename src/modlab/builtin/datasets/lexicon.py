@@ -53,11 +53,11 @@ def lexicon_sentiment(text: str) -> str | None:
 
 def lexicon_sentiment_examples(seed: int, exclude: set[str]) -> list[Example]:
     """Training-share everyday texts with their lexicon sentiment (:data:`LEXICON_SENTIMENT_ROWS`),
-    none of them (once normalised) in ``exclude``."""
+    none of them blank or (once normalised) in ``exclude`` — pass the evaluation keys there."""
     rng = random.Random(seed)
     out: list[Example] = []
     for kind, texts in everyday_by_kind(held_out=False).items():
-        candidates = sorted({t for t in texts if normalise_text(t) not in exclude})
+        candidates = sorted({t for t in texts if t.strip() and normalise_text(t) not in exclude})
         by_label: dict[str, list[str]] = {}
         for text in candidates:
             label = lexicon_sentiment(text)

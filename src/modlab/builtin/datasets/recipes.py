@@ -154,7 +154,7 @@ def llm_recipe_examples(name: str, seed: int = 0) -> tuple[list[Example], list]:
     taken |= {normalise_text(s.text) for s in read_seeds()}
     if name == "sentiment":
         examples = [e for e in base if e.label in SENTIMENTS]
-        examples += drop_eval(lexicon_sentiment_examples(seed, taken | eval_keys()))
+        examples += lexicon_sentiment_examples(seed, taken | eval_keys())
         return examples, [e.label.upper() for e in examples]
     examples = list(base)
     filler: list[Example] = []

@@ -100,10 +100,14 @@ def _close_concepts(names: Iterable[str]) -> frozenset[str]:
     return frozenset(out)
 
 
+# The concepts a hand label may name (seed headers add "none").
+HAND_LABEL_CONCEPTS = frozenset(LLM_CONCEPTS) | {"hate", "offensive"}
+
+
 def read_labelled_lines(name: str) -> tuple[Seed, ...]:
     """The texts of a hand-labelled file in data/builtin (``@ <concepts> | <sentiment>``
     headers, see llm_seeds.txt)."""
-    known = set(LLM_CONCEPTS) | {"hate", "offensive", "none"}
+    known = HAND_LABEL_CONCEPTS | {"none"}
     out: list[Seed] = []
     concepts: frozenset[str] | None = None
     sentiment: str | None = None
@@ -146,11 +150,10 @@ def read_reviewed_real() -> tuple[Seed, ...]:
     JSON rather than the seeds' line format: tweets start with "@user" and "#tag", which that
     format reads as headers and comments.
     """
-    known = set(LLM_CONCEPTS) | {"hate", "offensive"}
     out: list[Seed] = []
     for n, row in repo_jsonl(REVIEWED_REAL_FILE):
         names = row.get("concepts")
-        if not isinstance(names, list) or set(names) - known:
+        if not isinstance(names, list) or set(names) - HAND_LABEL_CONCEPTS:
             raise ValueError(f"{REVIEWED_REAL_FILE}:{n}: unknown concepts {names!r}")
         out.append(Seed(row["text"], _close_concepts(names), None))
     return tuple(out)
